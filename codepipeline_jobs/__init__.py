@@ -1,0 +1,240 @@
+"""A typed SDK for AWS CodePipeline job workers.
+
+`codepipeline_jobs` wraps the job-worker calls of a boto3 CodePipeline client
+in typed functions: replies become frozen models, every request rule the
+service enforces is checked before anything is sent, and secrets stay out of
+reprs, messages and logs.
+
+Example:
+    ```python
+    import boto3
+    from codepipeline_jobs import ActionCategory, ActionOwner, ActionTypeId, poll_for_jobs
+
+    client = boto3.client("codepipeline")
+    action = ActionTypeId(
+        category=ActionCategory.BUILD, owner=ActionOwner.CUSTOM, provider="MyBuilder", version="1"
+    )
+    for job in poll_for_jobs(client, action, max_batch_size=5):
+        print(job.id, job.data.pipeline_context)
+    ```
+"""
+
+from __future__ import annotations
+
+import logging as _logging
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from ._calls import (
+        acknowledge_job,
+        acknowledge_third_party_job,
+        get_job_details,
+        get_pipeline_execution,
+        get_third_party_job_details,
+        poll_for_jobs,
+        poll_for_third_party_jobs,
+        put_job_failure_result,
+        put_job_success_result,
+        put_third_party_job_failure_result,
+        put_third_party_job_success_result,
+    )
+    from ._convert import converter, structure, unstructure
+    from ._errors import (
+        CodePipelineJobsError,
+        MalformedResponseError,
+        NotCustomActionError,
+        NotThirdPartyActionError,
+        ValidationError,
+    )
+    from ._models import (
+        ActionConfiguration,
+        ActionContext,
+        ActionTypeId,
+        Artifact,
+        ArtifactLocation,
+        ArtifactRevision,
+        AWSSessionCredentials,
+        CurrentRevision,
+        EncryptionKey,
+        ExecutionDetails,
+        ExecutionTrigger,
+        FailureDetails,
+        FrozenMap,
+        Job,
+        JobData,
+        JobDetails,
+        PipelineContext,
+        PipelineExecution,
+        PipelineRollbackMetadata,
+        ResolvedPipelineVariable,
+        S3ArtifactLocation,
+        StageContext,
+        ThirdPartyJob,
+        ThirdPartyJobData,
+        ThirdPartyJobDetails,
+    )
+    from ._redact import SecretsFilter, install_log_redaction
+    from ._rules import validate_custom_owner, validate_query_param, validate_third_party_owner
+    from ._values import (
+        ActionCategory,
+        ActionOwner,
+        ArtifactLocationType,
+        EncryptionKeyType,
+        ExecutionMode,
+        ExecutionType,
+        FailureType,
+        JobStatus,
+        PipelineExecutionStatus,
+        TriggerType,
+        ValueSet,
+    )
+
+# Names resolve on first use (PEP 562): `import codepipeline_jobs` stays cheap for Lambda
+# cold starts, and each part of the API costs only when it is touched.
+_LAZY: dict[str, str] = {
+    "acknowledge_job": "._calls",
+    "acknowledge_third_party_job": "._calls",
+    "ActionCategory": "._values",
+    "ActionConfiguration": "._models",
+    "ActionContext": "._models",
+    "ActionOwner": "._values",
+    "ActionTypeId": "._models",
+    "Artifact": "._models",
+    "ArtifactLocation": "._models",
+    "ArtifactLocationType": "._values",
+    "ArtifactRevision": "._models",
+    "AWSSessionCredentials": "._models",
+    "CodePipelineJobsError": "._errors",
+    "converter": "._convert",
+    "CurrentRevision": "._models",
+    "EncryptionKey": "._models",
+    "EncryptionKeyType": "._values",
+    "ExecutionDetails": "._models",
+    "ExecutionMode": "._values",
+    "ExecutionTrigger": "._models",
+    "ExecutionType": "._values",
+    "FailureDetails": "._models",
+    "FailureType": "._values",
+    "FrozenMap": "._models",
+    "get_job_details": "._calls",
+    "get_pipeline_execution": "._calls",
+    "get_third_party_job_details": "._calls",
+    "install_log_redaction": "._redact",
+    "Job": "._models",
+    "JobData": "._models",
+    "JobDetails": "._models",
+    "JobStatus": "._values",
+    "MalformedResponseError": "._errors",
+    "NotCustomActionError": "._errors",
+    "NotThirdPartyActionError": "._errors",
+    "PipelineContext": "._models",
+    "PipelineExecution": "._models",
+    "PipelineExecutionStatus": "._values",
+    "PipelineRollbackMetadata": "._models",
+    "poll_for_jobs": "._calls",
+    "poll_for_third_party_jobs": "._calls",
+    "put_job_failure_result": "._calls",
+    "put_job_success_result": "._calls",
+    "put_third_party_job_failure_result": "._calls",
+    "put_third_party_job_success_result": "._calls",
+    "ResolvedPipelineVariable": "._models",
+    "S3ArtifactLocation": "._models",
+    "SecretsFilter": "._redact",
+    "StageContext": "._models",
+    "structure": "._convert",
+    "ThirdPartyJob": "._models",
+    "ThirdPartyJobData": "._models",
+    "ThirdPartyJobDetails": "._models",
+    "TriggerType": "._values",
+    "unstructure": "._convert",
+    "validate_custom_owner": "._rules",
+    "validate_query_param": "._rules",
+    "validate_third_party_owner": "._rules",
+    "ValidationError": "._errors",
+    "ValueSet": "._values",
+}
+
+__all__ = [
+    "AWSSessionCredentials",
+    "ActionCategory",
+    "ActionConfiguration",
+    "ActionContext",
+    "ActionOwner",
+    "ActionTypeId",
+    "Artifact",
+    "ArtifactLocation",
+    "ArtifactLocationType",
+    "ArtifactRevision",
+    "CodePipelineJobsError",
+    "CurrentRevision",
+    "EncryptionKey",
+    "EncryptionKeyType",
+    "ExecutionDetails",
+    "ExecutionMode",
+    "ExecutionTrigger",
+    "ExecutionType",
+    "FailureDetails",
+    "FailureType",
+    "FrozenMap",
+    "Job",
+    "JobData",
+    "JobDetails",
+    "JobStatus",
+    "MalformedResponseError",
+    "NotCustomActionError",
+    "NotThirdPartyActionError",
+    "PipelineContext",
+    "PipelineExecution",
+    "PipelineExecutionStatus",
+    "PipelineRollbackMetadata",
+    "ResolvedPipelineVariable",
+    "S3ArtifactLocation",
+    "SecretsFilter",
+    "StageContext",
+    "ThirdPartyJob",
+    "ThirdPartyJobData",
+    "ThirdPartyJobDetails",
+    "TriggerType",
+    "ValidationError",
+    "ValueSet",
+    "__version__",
+    "acknowledge_job",
+    "acknowledge_third_party_job",
+    "converter",
+    "get_job_details",
+    "get_pipeline_execution",
+    "get_third_party_job_details",
+    "install_log_redaction",
+    "poll_for_jobs",
+    "poll_for_third_party_jobs",
+    "put_job_failure_result",
+    "put_job_success_result",
+    "put_third_party_job_failure_result",
+    "put_third_party_job_success_result",
+    "structure",
+    "unstructure",
+    "validate_custom_owner",
+    "validate_query_param",
+    "validate_third_party_owner",
+]
+
+#: The version of this package.
+__version__ = "0.1.0.dev0"
+
+_logging.getLogger("codepipeline_jobs").addHandler(_logging.NullHandler())
+
+
+def __getattr__(name: str) -> object:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        message = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(message)
+    import importlib  # noqa: PLC0415 - only when a name is first touched
+
+    value = getattr(importlib.import_module(module_name, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

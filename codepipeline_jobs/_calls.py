@@ -1,0 +1,524 @@
+"""Thin functions over the job-worker calls of a boto3 CodePipeline client.
+
+Each call goes the same way: build the request in wire form from typed
+arguments, check it against every rule of the operation (nothing is sent if
+one is broken), send it through the client, and read the reply into models.
+
+Each operation is described once, as a `Call`: its name, its parameters and
+how its reply is read. The synchronous functions here and the coroutines of
+`codepipeline_jobs.aio` run the same `Call` objects, so the two can never
+drift apart.
+
+Errors from the service propagate as botocore's ``ClientError``, unchanged.
+A reply botocore cannot parse, or whose shape is wrong, becomes a
+`MalformedResponseError`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ._convert import structure_reply, unstructure
+from ._errors import MalformedResponseError
+from ._models import (
+    ActionTypeId,
+    CurrentRevision,
+    ExecutionDetails,
+    FailureDetails,
+    Job,
+    JobDetails,
+    PipelineExecution,
+    ThirdPartyJob,
+    ThirdPartyJobDetails,
+)
+from ._rules import validate_request
+from ._values import JobStatus
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from mypy_boto3_codepipeline import CodePipelineClient
+
+__all__ = [
+    "Call",
+    "acknowledge_job",
+    "acknowledge_third_party_job",
+    "get_job_details",
+    "get_pipeline_execution",
+    "get_third_party_job_details",
+    "poll_for_jobs",
+    "poll_for_third_party_jobs",
+    "put_job_failure_result",
+    "put_job_success_result",
+    "put_third_party_job_failure_result",
+    "put_third_party_job_success_result",
+    "requests",
+    "run",
+]
+
+logger = logging.getLogger("codepipeline_jobs")
+
+R = TypeVar("R")
+
+#: Exceptions botocore's parser lets escape on a garbage reply (an HTML body,
+#: ``{"jobs": "oops"}``, bytes that are not UTF-8, ...).
+_PARSER_CRASHES = (AttributeError, TypeError, ValueError, KeyError, IndexError)
+
+
+class Call(Generic[R]):
+    """One operation, ready to send: its name, wire parameters and reply reader.
+
+    Attributes:
+        operation: The API's operation name, e.g. ``"PollForJobs"``.
+        method: The client method that sends it, e.g. ``"poll_for_jobs"``.
+        params: The request in wire form, absent members left out.
+        read: Reads the reply into the call's result.
+    """
+
+    __slots__ = ("method", "operation", "params", "read")
+
+    def __init__(
+        self,
+        operation: str,
+        method: str,
+        params: dict[str, Any],
+        read: Callable[[Mapping[str, Any]], R],
+    ) -> None:
+        self.operation = operation
+        self.method = method
+        self.params = params
+        self.read = read
+
+    def __repr__(self) -> str:
+        # Parameters are left out: they may hold client tokens.
+        return f"Call({self.operation!r}, params={sorted(self.params)!r})"
+
+    def validate(self, service_model: Any = None) -> None:
+        """Check the request against every rule of the operation; raise `ValidationError`."""
+        validate_request(self.operation, self.params, service_model=service_model)
+
+    def parse_failure(self, exc: Exception) -> MalformedResponseError:
+        """The error for a reply botocore could not parse."""
+        return MalformedResponseError(
+            "", f"the {self.operation} reply could not be parsed ({type(exc).__name__})"
+        )
+
+
+def _params(**members: Any) -> dict[str, Any]:
+    return {name: value for name, value in members.items() if value is not None}
+
+
+def _ignore_reply(_: Mapping[str, Any]) -> None:
+    return None
+
+
+def _read_jobs(reply: Mapping[str, Any]) -> list[Job]:
+    return list(structure_reply(reply, "jobs", tuple[Job, ...]))
+
+
+def _read_third_party_jobs(reply: Mapping[str, Any]) -> list[ThirdPartyJob]:
+    return list(structure_reply(reply, "jobs", tuple[ThirdPartyJob, ...]))
+
+
+def _read_status(reply: Mapping[str, Any]) -> JobStatus:
+    return structure_reply(reply, "status", JobStatus)
+
+
+def _read_job_details(reply: Mapping[str, Any]) -> JobDetails:
+    return structure_reply(reply, "jobDetails", JobDetails)
+
+
+def _read_third_party_job_details(reply: Mapping[str, Any]) -> ThirdPartyJobDetails:
+    return structure_reply(reply, "jobDetails", ThirdPartyJobDetails)
+
+
+def _read_pipeline_execution(reply: Mapping[str, Any]) -> PipelineExecution:
+    return structure_reply(reply, "pipelineExecution", PipelineExecution)
+
+
+class requests:  # noqa: N801 - a namespace, read as ``requests.poll_for_jobs(...)``
+    """Builders of every `Call`, shared by the synchronous and the async API."""
+
+    @staticmethod
+    def poll_for_jobs(
+        action_type_id: ActionTypeId,
+        *,
+        max_batch_size: int | None = None,
+        query_param: Mapping[str, str] | None = None,
+    ) -> Call[list[Job]]:
+        """PollForJobs."""
+        params = _params(
+            actionTypeId=unstructure(action_type_id),
+            maxBatchSize=max_batch_size,
+            queryParam=dict(query_param) if query_param is not None else None,
+        )
+        return Call("PollForJobs", "poll_for_jobs", params, _read_jobs)
+
+    @staticmethod
+    def get_pipeline_execution(
+        pipeline_name: str, pipeline_execution_id: str
+    ) -> Call[PipelineExecution]:
+        """GetPipelineExecution."""
+        params = _params(pipelineName=pipeline_name, pipelineExecutionId=pipeline_execution_id)
+        return Call(
+            "GetPipelineExecution", "get_pipeline_execution", params, _read_pipeline_execution
+        )
+
+    @staticmethod
+    def put_job_success_result(
+        job_id: str,
+        *,
+        current_revision: CurrentRevision | None = None,
+        continuation_token: str | None = None,
+        execution_details: ExecutionDetails | None = None,
+        output_variables: Mapping[str, str] | None = None,
+    ) -> Call[None]:
+        """PutJobSuccessResult."""
+        params = _params(
+            jobId=job_id,
+            currentRevision=unstructure(current_revision),
+            continuationToken=continuation_token,
+            executionDetails=unstructure(execution_details),
+            outputVariables=dict(output_variables) if output_variables is not None else None,
+        )
+        return Call("PutJobSuccessResult", "put_job_success_result", params, _ignore_reply)
+
+    @staticmethod
+    def put_third_party_job_success_result(
+        job_id: str,
+        client_token: str,
+        *,
+        current_revision: CurrentRevision | None = None,
+        continuation_token: str | None = None,
+        execution_details: ExecutionDetails | None = None,
+    ) -> Call[None]:
+        """PutThirdPartyJobSuccessResult."""
+        params = _params(
+            jobId=job_id,
+            clientToken=client_token,
+            currentRevision=unstructure(current_revision),
+            continuationToken=continuation_token,
+            executionDetails=unstructure(execution_details),
+        )
+        return Call(
+            "PutThirdPartyJobSuccessResult",
+            "put_third_party_job_success_result",
+            params,
+            _ignore_reply,
+        )
+
+    @staticmethod
+    def acknowledge_job(job_id: str, nonce: str) -> Call[JobStatus]:
+        """AcknowledgeJob."""
+        params = _params(jobId=job_id, nonce=nonce)
+        return Call("AcknowledgeJob", "acknowledge_job", params, _read_status)
+
+    @staticmethod
+    def get_job_details(job_id: str) -> Call[JobDetails]:
+        """GetJobDetails."""
+        return Call("GetJobDetails", "get_job_details", _params(jobId=job_id), _read_job_details)
+
+    @staticmethod
+    def put_job_failure_result(job_id: str, failure_details: FailureDetails) -> Call[None]:
+        """PutJobFailureResult."""
+        params = _params(jobId=job_id, failureDetails=unstructure(failure_details))
+        return Call("PutJobFailureResult", "put_job_failure_result", params, _ignore_reply)
+
+    @staticmethod
+    def poll_for_third_party_jobs(
+        action_type_id: ActionTypeId, *, max_batch_size: int | None = None
+    ) -> Call[list[ThirdPartyJob]]:
+        """PollForThirdPartyJobs."""
+        params = _params(actionTypeId=unstructure(action_type_id), maxBatchSize=max_batch_size)
+        return Call(
+            "PollForThirdPartyJobs", "poll_for_third_party_jobs", params, _read_third_party_jobs
+        )
+
+    @staticmethod
+    def acknowledge_third_party_job(job_id: str, nonce: str, client_token: str) -> Call[JobStatus]:
+        """AcknowledgeThirdPartyJob."""
+        params = _params(jobId=job_id, nonce=nonce, clientToken=client_token)
+        return Call("AcknowledgeThirdPartyJob", "acknowledge_third_party_job", params, _read_status)
+
+    @staticmethod
+    def get_third_party_job_details(job_id: str, client_token: str) -> Call[ThirdPartyJobDetails]:
+        """GetThirdPartyJobDetails."""
+        params = _params(jobId=job_id, clientToken=client_token)
+        return Call(
+            "GetThirdPartyJobDetails",
+            "get_third_party_job_details",
+            params,
+            _read_third_party_job_details,
+        )
+
+    @staticmethod
+    def put_third_party_job_failure_result(
+        job_id: str, client_token: str, failure_details: FailureDetails
+    ) -> Call[None]:
+        """PutThirdPartyJobFailureResult."""
+        params = _params(
+            jobId=job_id, clientToken=client_token, failureDetails=unstructure(failure_details)
+        )
+        return Call(
+            "PutThirdPartyJobFailureResult",
+            "put_third_party_job_failure_result",
+            params,
+            _ignore_reply,
+        )
+
+
+def run(client: CodePipelineClient, call: Call[R]) -> R:
+    """Validate `call`, send it through `client` and read the reply."""
+    call.validate(client.meta.service_model)
+    try:
+        reply = getattr(client, call.method)(**call.params)
+    except _PARSER_CRASHES as exc:
+        raise call.parse_failure(exc) from exc
+    return call.read(reply)
+
+
+# --- the public functions -------------------------------------------------------------------
+
+
+def poll_for_jobs(
+    client: CodePipelineClient,
+    action_type_id: ActionTypeId,
+    *,
+    max_batch_size: int | None = None,
+    query_param: Mapping[str, str] | None = None,
+) -> list[Job]:
+    """Ask CodePipeline for queued jobs of a custom action type (PollForJobs).
+
+    Args:
+        client: A boto3 CodePipeline client.
+        action_type_id: The custom action type to poll for; its owner must be ``Custom``.
+        max_batch_size: The most jobs to return (an integer >= 1).
+        query_param: At most one configuration property and value the jobs
+            must match (the property must be queryable).
+
+    Returns:
+        The jobs, possibly none. Acknowledge each with `acknowledge_job` before working on it.
+
+    Raises:
+        NotCustomActionError: The owner is not ``Custom``; nothing was sent.
+        ValidationError: Another parameter breaks a rule; nothing was sent.
+        MalformedResponseError: The reply could not be read.
+        botocore.exceptions.ClientError: The service refused the request.
+
+    Example:
+        ```python
+        jobs = poll_for_jobs(client, action_type_id, max_batch_size=5)
+        ```
+    """
+    jobs = run(client, requests.poll_for_jobs(
+        action_type_id, max_batch_size=max_batch_size, query_param=query_param
+    ))
+    logger.debug("polled %d job(s) for %s", len(jobs), action_type_id.provider)
+    return jobs
+
+
+def get_pipeline_execution(
+    client: CodePipelineClient, pipeline_name: str, pipeline_execution_id: str
+) -> PipelineExecution:
+    """Read a pipeline execution: its status, source revisions, trigger and variables.
+
+    Args:
+        client: A boto3 CodePipeline client.
+        pipeline_name: The pipeline's name.
+        pipeline_execution_id: The execution's id (a lowercase UUID), e.g.
+            ``job.data.pipeline_context.pipeline_execution_id``.
+
+    Raises:
+        ValidationError: A parameter breaks a rule; nothing was sent.
+        MalformedResponseError: The reply could not be read.
+        botocore.exceptions.ClientError: The service refused the request
+            (e.g. ``PipelineExecutionNotFoundException``).
+    """
+    return run(client, requests.get_pipeline_execution(pipeline_name, pipeline_execution_id))
+
+
+def put_job_success_result(
+    client: CodePipelineClient,
+    job_id: str,
+    *,
+    current_revision: CurrentRevision | None = None,
+    continuation_token: str | None = None,
+    execution_details: ExecutionDetails | None = None,
+    output_variables: Mapping[str, str] | None = None,
+) -> None:
+    """Report that a custom action job succeeded (PutJobSuccessResult).
+
+    With a `continuation_token` the job completes and CodePipeline creates a
+    new job carrying the token: how a long-running action reports progress.
+
+    Args:
+        client: A boto3 CodePipeline client.
+        job_id: The job's id.
+        current_revision: The revision a source action produced.
+        continuation_token: Continue the action in a new job with this token.
+        execution_details: A summary, an external id and percent complete.
+        output_variables: Variables for later actions; only on a final result
+            (without `continuation_token`), at most 122,880 bytes together.
+
+    Raises:
+        ValidationError: A parameter breaks a rule; nothing was sent.
+        botocore.exceptions.ClientError: The service refused the report
+            (e.g. ``InvalidJobStateException`` when the job was already reported).
+    """
+    run(client, requests.put_job_success_result(
+        job_id,
+        current_revision=current_revision,
+        continuation_token=continuation_token,
+        execution_details=execution_details,
+        output_variables=output_variables,
+    ))
+    logger.debug("reported success of job %s", job_id)
+
+
+def put_third_party_job_success_result(
+    client: CodePipelineClient,
+    job_id: str,
+    client_token: str,
+    *,
+    current_revision: CurrentRevision | None = None,
+    continuation_token: str | None = None,
+    execution_details: ExecutionDetails | None = None,
+) -> None:
+    """Report that a partner action job succeeded (PutThirdPartyJobSuccessResult).
+
+    Args:
+        client: A boto3 CodePipeline client.
+        job_id: The job's id.
+        client_token: The client token that belongs to the job's client id.
+        current_revision: The revision a source action produced.
+        continuation_token: Continue the action in a new job with this token.
+        execution_details: A summary, an external id and percent complete.
+
+    Raises:
+        ValidationError: A parameter breaks a rule; nothing was sent.
+        botocore.exceptions.ClientError: The service refused the report.
+    """
+    run(client, requests.put_third_party_job_success_result(
+        job_id,
+        client_token,
+        current_revision=current_revision,
+        continuation_token=continuation_token,
+        execution_details=execution_details,
+    ))
+    logger.debug("reported success of partner job %s", job_id)
+
+
+def acknowledge_job(client: CodePipelineClient, job_id: str, nonce: str) -> JobStatus:
+    """Claim a polled job with its nonce (AcknowledgeJob).
+
+    Work on the job only when the status returned is `JobStatus.IN_PROGRESS`.
+    When several workers race for one job, one wins; the others get a
+    ``ClientError`` (``InvalidNonceException`` or ``JobNotFoundException``).
+
+    Args:
+        client: A boto3 CodePipeline client.
+        job_id: The job's id.
+        nonce: The job's `Job.nonce`.
+
+    Returns:
+        The job's status; an unknown status comes back unchanged.
+
+    Raises:
+        ValidationError: A parameter breaks a rule; nothing was sent.
+        MalformedResponseError: The reply carries no status.
+        botocore.exceptions.ClientError: The service refused the request.
+    """
+    status = run(client, requests.acknowledge_job(job_id, nonce))
+    logger.debug("acknowledged job %s: %s", job_id, status)
+    return status
+
+
+def get_job_details(client: CodePipelineClient, job_id: str) -> JobDetails:
+    """Read a job again, with fresh artifact credentials (GetJobDetails).
+
+    Raises:
+        ValidationError: The job id is not a lowercase UUID; nothing was sent.
+        MalformedResponseError: The reply could not be read.
+        botocore.exceptions.ClientError: The service refused the request.
+    """
+    return run(client, requests.get_job_details(job_id))
+
+
+def put_job_failure_result(
+    client: CodePipelineClient, job_id: str, failure_details: FailureDetails
+) -> None:
+    """Report that a custom action job failed (PutJobFailureResult).
+
+    Args:
+        client: A boto3 CodePipeline client.
+        job_id: The job's id.
+        failure_details: Why it failed; see `FailureDetails.from_exception`.
+
+    Raises:
+        ValidationError: A parameter breaks a rule (e.g. an empty message); nothing was sent.
+        botocore.exceptions.ClientError: The service refused the report.
+    """
+    run(client, requests.put_job_failure_result(job_id, failure_details))
+    logger.debug("reported failure of job %s: %s", job_id, failure_details.type)
+
+
+def poll_for_third_party_jobs(
+    client: CodePipelineClient, action_type_id: ActionTypeId, *, max_batch_size: int | None = None
+) -> list[ThirdPartyJob]:
+    """Ask CodePipeline for queued partner jobs (PollForThirdPartyJobs).
+
+    Returns ids only; read each job with `get_third_party_job_details`.
+
+    Raises:
+        NotThirdPartyActionError: The owner is not ``ThirdParty``; nothing was sent.
+        ValidationError: Another parameter breaks a rule; nothing was sent.
+        MalformedResponseError: The reply could not be read.
+        botocore.exceptions.ClientError: The service refused the request.
+    """
+    jobs = run(client, requests.poll_for_third_party_jobs(
+        action_type_id, max_batch_size=max_batch_size
+    ))
+    logger.debug("polled %d partner job(s) for %s", len(jobs), action_type_id.provider)
+    return jobs
+
+
+def acknowledge_third_party_job(
+    client: CodePipelineClient, job_id: str, nonce: str, client_token: str
+) -> JobStatus:
+    """Claim a partner job with its nonce and client token (AcknowledgeThirdPartyJob).
+
+    Raises:
+        ValidationError: A parameter breaks a rule; nothing was sent.
+        MalformedResponseError: The reply carries no status.
+        botocore.exceptions.ClientError: The service refused the request.
+    """
+    status = run(client, requests.acknowledge_third_party_job(job_id, nonce, client_token))
+    logger.debug("acknowledged partner job %s: %s", job_id, status)
+    return status
+
+
+def get_third_party_job_details(
+    client: CodePipelineClient, job_id: str, client_token: str
+) -> ThirdPartyJobDetails:
+    """Read a partner job: its data, credentials and nonce (GetThirdPartyJobDetails).
+
+    Raises:
+        ValidationError: A parameter breaks a rule; nothing was sent.
+        MalformedResponseError: The reply could not be read.
+        botocore.exceptions.ClientError: The service refused the request.
+    """
+    return run(client, requests.get_third_party_job_details(job_id, client_token))
+
+
+def put_third_party_job_failure_result(
+    client: CodePipelineClient, job_id: str, client_token: str, failure_details: FailureDetails
+) -> None:
+    """Report that a partner action job failed (PutThirdPartyJobFailureResult).
+
+    Raises:
+        ValidationError: A parameter breaks a rule; nothing was sent.
+        botocore.exceptions.ClientError: The service refused the report.
+    """
+    run(client, requests.put_third_party_job_failure_result(job_id, client_token, failure_details))
+    logger.debug("reported failure of partner job %s: %s", job_id, failure_details.type)

@@ -1,0 +1,278 @@
+"""The one converter between the wire format and the models.
+
+The wire format is what boto3 returns and accepts: dictionaries with the API's
+camelCase member names, lists, strings, integers and `datetime` timestamps.
+`structure` reads it into the frozen models of `codepipeline_jobs`;
+`unstructure` writes a model back.
+
+Reading is tolerant: unknown keys are ignored, JSON ``null`` stands for an
+absent member (real Lambda events carry both), unknown enum values come back
+unchanged. It is also exact: a value of the wrong type is an error, never
+coerced, and every error is a `MalformedResponseError` naming the path of the
+bad value in the API's own names - never a raw `KeyError` or a cattrs
+exception group.
+
+Writing omits absent members (``None`` and empty collections), so the result
+can be passed straight to a boto3 call.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import typing
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar, cast
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from ._errors import MalformedResponseError
+from ._models import FrozenMap
+from ._values import ValueSet
+
+__all__ = [
+    "configure_converter",
+    "converter",
+    "make_converter",
+    "structure",
+    "structure_reply",
+    "unstructure",
+    "wire_name",
+]
+
+T = TypeVar("T")
+
+#: Member names that do not follow the snake_case -> camelCase rule. None so far;
+#: this is the one place to add one.
+_IRREGULAR_NAMES: dict[str, str] = {}
+
+
+def wire_name(field_name: str) -> str:
+    """The API's member name for a model field name: ``artifact_credentials`` -> ``artifactCredentials``."""
+    irregular = _IRREGULAR_NAMES.get(field_name)
+    if irregular is not None:
+        return irregular
+    head, *rest = field_name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+class _Problem(Exception):
+    """A value that cannot be read; its message never carries the value itself."""
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, Mapping):
+        return "object"
+    if isinstance(value, (list, tuple)):
+        return "list"
+    return type(value).__name__
+
+
+# --- hooks ----------------------------------------------------------------------------------
+
+
+def _structure_str(value: object, _: object) -> str:
+    if isinstance(value, str):
+        return value
+    raise _Problem(f"expected a string, got {_type_name(value)}")
+
+
+def _structure_int(value: object, _: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise _Problem(f"expected an integer, got {_type_name(value)}")
+
+
+def _structure_datetime(value: object, _: object) -> _dt.datetime:
+    if isinstance(value, _dt.datetime):
+        return value
+    raise _Problem(f"expected a timestamp, got {_type_name(value)}")
+
+
+def _structure_value_set(value: object, cls: type[ValueSet]) -> ValueSet:
+    if isinstance(value, str):
+        return cls(value)
+    raise _Problem(f"expected a string, got {_type_name(value)}")
+
+
+def _is_tuple_of(type_: Any) -> bool:
+    return typing.get_origin(type_) in (tuple, Sequence) and typing.get_args(type_)[-1:] != ((),)
+
+
+def _is_str_map(type_: Any) -> bool:
+    return typing.get_origin(type_) in (Mapping, FrozenMap, dict) or type_ is FrozenMap
+
+
+def _make_tuple_structure(type_: Any, conv: cattrs.Converter) -> Any:
+    item_type = typing.get_args(type_)[0]
+    handler = conv.get_structure_hook(item_type)
+
+    def structure_tuple(value: object, _: object) -> tuple[Any, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, (list, tuple)):
+            raise _Problem(f"expected a list, got {_type_name(value)}")
+        items: list[Any] = []
+        errors: list[Exception] = []
+        for index, item in enumerate(cast("Sequence[Any]", value)):
+            try:
+                items.append(handler(item, item_type))
+            except Exception as exc:  # noqa: BLE001 - collected with its index, re-raised below
+                note = IterableValidationNote(f"Structuring {type_} @ index {index}", index, item_type)
+                exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]
+                errors.append(exc)
+                break
+        if errors:
+            raise IterableValidationError("While structuring a list", errors, type_)
+        return tuple(items)
+
+    return structure_tuple
+
+
+def _structure_str_map(value: object, _: object) -> FrozenMap[str]:
+    if value is None:
+        return FrozenMap()
+    if not isinstance(value, Mapping):
+        raise _Problem(f"expected an object, got {_type_name(value)}")
+    items: dict[str, str] = {}
+    pairs: Mapping[Any, Any] = value  # pyright: ignore[reportUnknownVariableType]
+    for key, item in pairs.items():
+        if not isinstance(key, str) or not isinstance(item, str):
+            raise _Problem(
+                f"expected an object of strings, got a {_type_name(item)} value"
+                f" under a {_type_name(key)} key"
+            )
+        items[key] = item
+    return FrozenMap(items)
+
+
+def _renames(cls: type[Any]) -> dict[str, Any]:
+    return {a.name: override(rename=wire_name(a.name)) for a in attrs.fields(cls)}
+
+
+def _make_attrs_structure(cls: type[Any], conv: cattrs.Converter) -> Any:
+    inner = make_dict_structure_fn(
+        cls, conv, _cattrs_detailed_validation=True, **_renames(cls)
+    )
+
+    def structure_object(value: object, _: object) -> Any:
+        if not isinstance(value, Mapping):
+            raise _Problem(f"expected an object, got {_type_name(value)}")
+        return inner(cast("Mapping[str, Any]", value), cls)
+
+    return structure_object
+
+
+def _make_attrs_unstructure(cls: type[Any], conv: cattrs.Converter) -> Any:
+    return make_dict_unstructure_fn(
+        cls, conv, _cattrs_omit_if_default=True, **_renames(cls)
+    )
+
+
+def configure_converter(conv: cattrs.Converter) -> None:
+    """Teach a converter the wire format of the CodePipeline API.
+
+    This is how `converter` is configured; use it to build a converter of your
+    own that reads and writes this library's models, or extends them.
+    """
+    conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook(int, _structure_int)
+    conv.register_structure_hook(_dt.datetime, _structure_datetime)
+    conv.register_unstructure_hook(_dt.datetime, lambda value: value)
+    # Value sets are str subclasses: registered by class, so the most specific hook wins.
+    conv.register_structure_hook(ValueSet, _structure_value_set)
+    conv.register_unstructure_hook(ValueSet, lambda value: value.value)
+    conv.register_structure_hook_factory(_is_tuple_of, _make_tuple_structure)
+    conv.register_structure_hook_func(_is_str_map, _structure_str_map)
+    conv.register_unstructure_hook_func(_is_str_map, dict)
+    conv.register_unstructure_hook(FrozenMap, dict)
+    conv.register_structure_hook_factory(attrs.has, _make_attrs_structure)
+    conv.register_unstructure_hook_factory(attrs.has, _make_attrs_unstructure)
+
+
+def make_converter() -> cattrs.Converter:
+    """A new converter configured like `converter`."""
+    conv = cattrs.Converter(detailed_validation=True)
+    configure_converter(conv)
+    return conv
+
+
+#: The converter every call of this library uses.
+converter: cattrs.Converter = make_converter()
+
+
+# --- errors with paths ----------------------------------------------------------------------
+
+
+def _locate(exc: BaseException, path: str) -> tuple[str, str]:
+    """Follow the first error down a cattrs exception tree, collecting the wire path."""
+    while isinstance(exc, (ClassValidationError, IterableValidationError)):
+        sub: BaseException = cast("Sequence[BaseException]", exc.exceptions)[0]
+        for note in getattr(sub, "__notes__", ()):
+            if isinstance(note, AttributeValidationNote):
+                path = f"{path}.{wire_name(note.name)}" if path else wire_name(note.name)
+            elif isinstance(note, IterableValidationNote):
+                path = f"{path}[{note.index}]"
+        exc = sub
+    if isinstance(exc, KeyError):
+        return path, "required member is missing"
+    if isinstance(exc, _Problem):
+        return path, str(exc)
+    return path, f"cannot be read ({type(exc).__name__})"
+
+
+def structure(data: Any, cls: type[T], *, path: str = "") -> T:
+    """Read wire-format data (as boto3 returns it) into a model.
+
+    Args:
+        data: A dictionary with the API's camelCase member names.
+        cls: The model class to read it as, e.g. `Job`, or ``tuple[Job, ...]``.
+        path: Where `data` sits in a larger reply, used as the prefix of error
+            paths (e.g. ``"jobs"``).
+
+    Returns:
+        The model.
+
+    Raises:
+        MalformedResponseError: `data` does not have the shape of `cls`; the
+            error names the path of the first bad value.
+
+    Example:
+        ```python
+        job = structure({"id": "...", "data": {}}, Job)
+        ```
+    """
+    try:
+        return converter.structure(data, cls)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one error with a path
+        where, problem = _locate(exc, path)
+        raise MalformedResponseError(where, problem) from None
+
+
+def structure_reply(reply: Mapping[str, Any], member: str, cls: type[T]) -> T:
+    """Read one required member of a boto3 reply, e.g. ``jobs`` of PollForJobs.
+
+    Raises:
+        MalformedResponseError: The member is missing or has the wrong shape.
+    """
+    if member not in reply:
+        raise MalformedResponseError(member, "required member is missing from the reply")
+    return structure(reply[member], cls, path=member)
+
+
+def unstructure(obj: Any) -> Any:
+    """Write a model as wire-format data, ready for a boto3 call.
+
+    Absent members (``None``, empty collections) are left out; timestamps stay
+    `datetime`; value sets become plain strings.
+    """
+    return converter.unstructure(obj)

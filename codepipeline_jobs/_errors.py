@@ -1,0 +1,95 @@
+"""The exceptions this library raises.
+
+```
+CodePipelineJobsError
+├── ValidationError (also ValueError)        a request broke a service rule; nothing was sent
+│   ├── NotCustomActionError                 PollForJobs asked for an owner other than Custom
+│   └── NotThirdPartyActionError             PollForThirdPartyJobs asked for an owner other than ThirdParty
+└── MalformedResponseError                   a reply or event could not be read as the API's shape
+```
+
+Errors the service returns are not wrapped: they propagate as botocore's
+`botocore.exceptions.ClientError`, so `client.exceptions.JobNotFoundException`
+and friends keep working.
+
+No message built here ever carries a credential, a token or an action
+configuration value: messages name *where* something was wrong, and say
+*what kind* of value was found, not the value itself (except for short,
+non-secret identifiers).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CodePipelineJobsError",
+    "MalformedResponseError",
+    "NotCustomActionError",
+    "NotThirdPartyActionError",
+    "ValidationError",
+]
+
+
+class CodePipelineJobsError(Exception):
+    """Base class of every exception raised by `codepipeline_jobs` itself."""
+
+
+class ValidationError(CodePipelineJobsError, ValueError):
+    """A request parameter breaks a rule the service enforces; nothing was sent.
+
+    Attributes:
+        parameter: Where the bad value is, in the API's own (camelCase) names,
+            e.g. ``"currentRevision.revision"`` or ``"queryParam"``.
+        rule: The rule that was broken, in words, e.g.
+            ``"must be at most 1500 characters"``.
+    """
+
+    parameter: str
+    rule: str
+
+    def __init__(self, parameter: str, rule: str) -> None:
+        super().__init__(f"{parameter}: {rule}")
+        self.parameter = parameter
+        self.rule = rule
+
+    def __reduce__(self) -> tuple[type[ValidationError], tuple[str, str]]:
+        return (type(self), (self.parameter, self.rule))
+
+
+class NotCustomActionError(ValidationError):
+    """`poll_for_jobs` was given an action type whose owner is not ``Custom``.
+
+    PollForJobs serves custom actions only; partner actions are polled with
+    `poll_for_third_party_jobs`, AWS-owned actions are not polled at all.
+    """
+
+
+class NotThirdPartyActionError(ValidationError):
+    """`poll_for_third_party_jobs` was given an action type whose owner is not ``ThirdParty``.
+
+    PollForThirdPartyJobs serves partner actions only; custom actions are
+    polled with `poll_for_jobs`.
+    """
+
+
+class MalformedResponseError(CodePipelineJobsError):
+    """A reply (or a Lambda event) could not be read as the shape the API defines.
+
+    Raised for missing required members, values of the wrong type, and replies
+    botocore itself could not parse (an empty, truncated, HTML or non-UTF-8 body).
+
+    Attributes:
+        path: Where the problem is, in the API's own names, e.g.
+            ``"jobs[2].data.inputArtifacts[0].location"``; empty for the whole reply.
+        problem: What was wrong there, e.g. ``"expected an object, got str"``.
+    """
+
+    path: str
+    problem: str
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}" if path else problem)
+        self.path = path
+        self.problem = problem
+
+    def __reduce__(self) -> tuple[type[MalformedResponseError], tuple[str, str]]:
+        return (type(self), (self.path, self.problem))

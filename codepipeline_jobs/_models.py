@@ -1,0 +1,526 @@
+"""The API's shapes as frozen attrs classes.
+
+Every class is named after its shape in the CodePipeline API and every field
+after its member, snake_cased: ``JobData.artifactCredentials`` is
+`JobData.artifact_credentials`. Nothing is renamed and nothing is flattened, so
+a reader of the AWS documentation finds each field by rule.
+
+The classes know nothing of the wire format: the camelCase dictionaries boto3
+speaks are read and written by the converter in `codepipeline_jobs.converter`.
+
+Secrets are kept out of ``repr()``: the secret key and session token of
+`AWSSessionCredentials`, and the values of an `ActionConfiguration` (the API
+reference warns they may hold secrets). `attrs.asdict`, `unstructure` and
+pickle still carry them, as they must.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime  # noqa: TC003 - attrs resolves field types at runtime
+from typing import TypeVar
+
+import attrs
+
+from ._values import (
+    ActionCategory,
+    ActionOwner,
+    ArtifactLocationType,
+    EncryptionKeyType,
+    ExecutionMode,
+    ExecutionType,
+    FailureType,
+    PipelineExecutionStatus,
+    TriggerType,
+)
+
+__all__ = [
+    "AWSSessionCredentials",
+    "ActionConfiguration",
+    "ActionContext",
+    "ActionTypeId",
+    "Artifact",
+    "ArtifactLocation",
+    "ArtifactRevision",
+    "CurrentRevision",
+    "EncryptionKey",
+    "ExecutionDetails",
+    "ExecutionTrigger",
+    "FailureDetails",
+    "FrozenMap",
+    "Job",
+    "JobData",
+    "JobDetails",
+    "PipelineContext",
+    "PipelineExecution",
+    "PipelineRollbackMetadata",
+    "ResolvedPipelineVariable",
+    "S3ArtifactLocation",
+    "StageContext",
+    "ThirdPartyJob",
+    "ThirdPartyJobData",
+    "ThirdPartyJobDetails",
+]
+
+_V = TypeVar("_V")
+
+#: What a masked value looks like in a repr, a message or a log line.
+MASK = "***"
+
+
+class FrozenMap(Mapping[str, _V]):
+    """An immutable, hashable, picklable mapping: the runtime type of map members.
+
+    Replies are read into `FrozenMap` so that a model's configuration or output
+    variables cannot be changed behind its back. It compares equal to any
+    mapping with the same items, ``dict`` included.
+    """
+
+    __slots__ = ("_data", "_hash")
+
+    _data: dict[str, _V]
+    _hash: int | None
+
+    def __init__(self, items: Mapping[str, _V] | None = None) -> None:
+        self._data = dict(items) if items else {}
+        self._hash = None
+
+    def __getitem__(self, key: str) -> _V:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self._data.items()))
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._data!r})"
+
+    def __reduce__(self) -> tuple[type[FrozenMap[_V]], tuple[dict[str, _V]]]:
+        return (type(self), (self._data,))
+
+
+_EMPTY_MAP: FrozenMap[str] = FrozenMap()
+
+
+def _masked(value: object) -> str:
+    return repr(MASK) if value is not None else "None"
+
+
+def _masked_values(value: Mapping[str, str]) -> str:
+    return "{" + ", ".join(f"{key!r}: {MASK!r}" for key in value) + "}"
+
+
+def _masked_access_key(value: str) -> str:
+    # The key id names the credential but grants nothing by itself; its prefix
+    # (ASIA... for temporary keys) helps debugging, the rest is masked.
+    return repr(value[:4] + MASK)
+
+
+# --- identifying an action ------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class ActionTypeId:
+    """Identifies an action type: the four values a job worker polls for.
+
+    Example:
+        ```python
+        ActionTypeId(
+            category=ActionCategory.BUILD,
+            owner=ActionOwner.CUSTOM,
+            provider="MyBuilder",
+            version="1",
+        )
+        ```
+    """
+
+    category: ActionCategory
+    """The kind of action: ``Build``, ``Test``, ``Deploy``, ..."""
+    owner: ActionOwner
+    """``Custom`` for custom actions, ``ThirdParty`` for partner actions, ``AWS`` for AWS's own."""
+    provider: str
+    """The provider name registered for the action type (1-35 of ``[0-9A-Za-z_-]``)."""
+    version: str
+    """The version of the action type (1-9 of ``[0-9A-Za-z_-]``)."""
+
+
+@attrs.frozen(kw_only=True)
+class ActionConfiguration:
+    """The configuration an action was given in the pipeline.
+
+    The values are masked in ``repr()``: the API reference warns that they
+    include the action's secret configuration properties.
+    """
+
+    configuration: Mapping[str, str] = attrs.field(
+        factory=lambda: _EMPTY_MAP, repr=_masked_values
+    )
+    """Configuration property names and their values."""
+
+
+@attrs.frozen(kw_only=True)
+class StageContext:
+    """The stage of the pipeline a job belongs to."""
+
+    name: str | None = None
+    """The stage's name."""
+
+
+@attrs.frozen(kw_only=True)
+class ActionContext:
+    """The action of the pipeline a job belongs to."""
+
+    name: str | None = None
+    """The action's name."""
+    action_execution_id: str | None = None
+    """The id of this execution of the action."""
+
+
+@attrs.frozen(kw_only=True)
+class PipelineContext:
+    """Where in which pipeline a job comes from.
+
+    Filled for custom action jobs; partner (third-party) jobs carry only part
+    of it, and Lambda invoke events none.
+    """
+
+    pipeline_name: str | None = None
+    """The pipeline's name."""
+    stage: StageContext | None = None
+    """The stage the action is in."""
+    action: ActionContext | None = None
+    """The action the job runs."""
+    pipeline_arn: str | None = None
+    """The pipeline's ARN; its region is the region of the artifact bucket."""
+    pipeline_execution_id: str | None = None
+    """The pipeline execution the job is part of."""
+
+
+# --- artifacts and credentials --------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class S3ArtifactLocation:
+    """Where an artifact lives in Amazon S3."""
+
+    bucket_name: str
+    """The artifact bucket."""
+    object_key: str
+    """The object's key (URL-encoded in some Lambda events)."""
+
+
+@attrs.frozen(kw_only=True)
+class ArtifactLocation:
+    """Where an artifact is stored."""
+
+    type: ArtifactLocationType | None = None
+    """The kind of store; ``S3`` is the only one today."""
+    s3_location: S3ArtifactLocation | None = None
+    """The S3 bucket and key, when `type` is ``S3``."""
+
+
+@attrs.frozen(kw_only=True)
+class Artifact:
+    """An input or output artifact of a job."""
+
+    name: str | None = None
+    """The artifact's name, as declared in the pipeline."""
+    revision: str | None = None
+    """The revision of the artifact's source, when known."""
+    location: ArtifactLocation | None = None
+    """Where the artifact is stored."""
+
+
+@attrs.frozen(kw_only=True)
+class AWSSessionCredentials:
+    """Temporary credentials of the action's role, scoped to the artifact bucket.
+
+    Only a prefix of the access key id shows in ``repr()``; the secret key and
+    the session token never do.
+    """
+
+    access_key_id: str = attrs.field(repr=_masked_access_key)
+    """The access key id."""
+    secret_access_key: str = attrs.field(repr=_masked)
+    """The secret access key. Secret."""
+    session_token: str = attrs.field(repr=_masked)
+    """The session token. Secret."""
+    expiration_time: int | None = None
+    """When the credentials expire, in epoch milliseconds.
+
+    Not part of the API model: Lambda invoke events carry it, API replies do not.
+    """
+
+
+@attrs.frozen(kw_only=True)
+class EncryptionKey:
+    """The key that encrypts the pipeline's artifacts.
+
+    Output artifacts must be uploaded with SSE-KMS under this key.
+    """
+
+    id: str
+    """A KMS key id, key ARN or alias ARN."""
+    type: EncryptionKeyType
+    """The kind of key; ``KMS`` is the only one today."""
+
+
+# --- jobs -----------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class _JobDataMembers:
+    """The members `JobData` and `ThirdPartyJobData` share (the API defines both alike)."""
+
+    action_type_id: ActionTypeId | None = None
+    """The action type of the job (absent in Lambda invoke events)."""
+    action_configuration: ActionConfiguration | None = None
+    """The action's configuration; its values may be secrets."""
+    pipeline_context: PipelineContext | None = None
+    """The pipeline, stage and action the job belongs to."""
+    input_artifacts: tuple[Artifact, ...] = ()
+    """The artifacts the action reads."""
+    output_artifacts: tuple[Artifact, ...] = ()
+    """The artifacts the action must write."""
+    artifact_credentials: AWSSessionCredentials | None = None
+    """Credentials for the artifact bucket. Secret."""
+    continuation_token: str | None = None
+    """Set when this job continues an earlier one that reported a continuation."""
+    encryption_key: EncryptionKey | None = None
+    """The key output artifacts must be encrypted with, if any."""
+
+
+@attrs.frozen(kw_only=True)
+class JobData(_JobDataMembers):
+    """What a custom action job is about (``JobData`` in the API)."""
+
+
+@attrs.frozen(kw_only=True)
+class ThirdPartyJobData(_JobDataMembers):
+    """What a partner (third-party) action job is about (``ThirdPartyJobData`` in the API)."""
+
+
+@attrs.frozen(kw_only=True)
+class Job:
+    """A job handed out by PollForJobs.
+
+    Acknowledge it with its `nonce` (`acknowledge_job`) before doing the work.
+    """
+
+    id: str
+    """The job's id (a lowercase UUID for custom action jobs)."""
+    data: JobData
+    """What the job is about."""
+    nonce: str | None = None
+    """The value to pass to `acknowledge_job` (absent in Lambda invoke events)."""
+    account_id: str | None = None
+    """The AWS account the pipeline belongs to."""
+
+
+@attrs.frozen(kw_only=True)
+class JobDetails:
+    """A job as GetJobDetails returns it: no nonce, fresh artifact credentials."""
+
+    id: str
+    """The job's id."""
+    data: JobData
+    """What the job is about."""
+    account_id: str | None = None
+    """The AWS account the pipeline belongs to."""
+
+
+@attrs.frozen(kw_only=True)
+class ThirdPartyJob:
+    """A partner job handed out by PollForThirdPartyJobs: ids only.
+
+    Read its details with `get_third_party_job_details` and the client token
+    that belongs to `client_id`.
+    """
+
+    client_id: str
+    """The partner's client id, which maps to the client token the calls need."""
+    job_id: str
+    """The job's id."""
+
+
+@attrs.frozen(kw_only=True)
+class ThirdPartyJobDetails:
+    """A partner job's details, from GetThirdPartyJobDetails."""
+
+    id: str
+    """The job's id."""
+    data: ThirdPartyJobData
+    """What the job is about."""
+    nonce: str | None = None
+    """The value to pass to `acknowledge_third_party_job`."""
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class CurrentRevision:
+    """The revision a source action produced, reported with a success result."""
+
+    revision: str
+    """The revision id (1-1500 characters)."""
+    change_identifier: str
+    """The change identifier (1-100 characters)."""
+    created: datetime | None = None
+    """When the revision was created."""
+    revision_summary: str | None = None
+    """A summary of the revision (1-2048 characters)."""
+
+
+@attrs.frozen(kw_only=True)
+class ExecutionDetails:
+    """Progress details a worker reports with a result."""
+
+    summary: str | None = None
+    """A summary shown in the console (1-2048 characters)."""
+    external_execution_id: str | None = None
+    """The id of the work in the worker's own system (1-1500 characters)."""
+    percent_complete: int | None = None
+    """How far the work is, 0-100."""
+
+
+@attrs.frozen(kw_only=True)
+class FailureDetails:
+    """Why a job failed, reported with a failure result.
+
+    Build one from an exception with `FailureDetails.from_exception`.
+    """
+
+    type: FailureType
+    """The kind of failure."""
+    message: str
+    """What went wrong (1-5000 characters)."""
+    external_execution_id: str | None = None
+    """The id of the work in the worker's own system (1-1500 characters)."""
+
+    @classmethod
+    def from_exception(
+        cls,
+        exc: BaseException,
+        *,
+        type: FailureType = FailureType.JOB_FAILED,
+        job: Job | JobDetails | ThirdPartyJobDetails | None = None,
+        external_execution_id: str | None = None,
+    ) -> FailureDetails:
+        """Describe an exception as a failure, safe to send to CodePipeline.
+
+        The message is the exception's type and text (``"KeyError: 'x'"``).
+        Values that look like credentials are masked, and so is every secret of
+        `job` when given (its credentials and action configuration values). A
+        message over the API's 5,000-character limit is cut, with a visible
+        marker saying how much was left out.
+
+        Args:
+            exc: The exception to describe.
+            type: The kind of failure to report.
+            job: The job the exception happened in, whose secrets are masked.
+            external_execution_id: The id of the work in your own system.
+
+        Returns:
+            Failure details that pass the API's rules.
+
+        Example:
+            ```python
+            try:
+                build(job)
+            except Exception as exc:
+                put_job_failure_result(client, job.id, FailureDetails.from_exception(exc, job=job))
+            ```
+        """
+        from ._redact import describe_exception  # noqa: PLC0415 - _redact imports this module
+
+        return cls(
+            type=type,
+            message=describe_exception(exc, job=job),
+            external_execution_id=external_execution_id,
+        )
+
+
+# --- pipeline executions --------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class ArtifactRevision:
+    """The revision of one artifact in a pipeline execution."""
+
+    name: str | None = None
+    """The artifact's name."""
+    revision_id: str | None = None
+    """The revision id (a commit id, an S3 version id, ...)."""
+    revision_change_identifier: str | None = None
+    """An additional identifier of the revision (e.g. an S3 ETag)."""
+    revision_summary: str | None = None
+    """A summary, such as a commit message."""
+    created: datetime | None = None
+    """When the revision was created."""
+    revision_url: str | None = None
+    """A link to the revision in its source system."""
+
+
+@attrs.frozen(kw_only=True)
+class ResolvedPipelineVariable:
+    """A pipeline-level variable and the value it resolved to in an execution."""
+
+    name: str | None = None
+    """The variable's name."""
+    resolved_value: str | None = None
+    """Its value in this execution."""
+
+
+@attrs.frozen(kw_only=True)
+class ExecutionTrigger:
+    """What started a pipeline execution."""
+
+    trigger_type: TriggerType | None = None
+    """The kind of trigger."""
+    trigger_detail: str | None = None
+    """Details, such as the user or the webhook that started it."""
+
+
+@attrs.frozen(kw_only=True)
+class PipelineRollbackMetadata:
+    """For a rollback execution: the execution it rolled back to."""
+
+    rollback_target_pipeline_execution_id: str | None = None
+    """The execution that was the rollback target."""
+
+
+@attrs.frozen(kw_only=True)
+class PipelineExecution:
+    """A pipeline execution, from GetPipelineExecution."""
+
+    pipeline_name: str | None = None
+    """The pipeline's name."""
+    pipeline_version: int | None = None
+    """The version of the pipeline structure the execution runs."""
+    pipeline_execution_id: str | None = None
+    """The execution's id."""
+    status: PipelineExecutionStatus | None = None
+    """Where the execution stands."""
+    status_summary: str | None = None
+    """A summary of the status, e.g. why it failed or stopped."""
+    artifact_revisions: tuple[ArtifactRevision, ...] = ()
+    """The revisions of the source artifacts the execution runs on."""
+    variables: tuple[ResolvedPipelineVariable, ...] = ()
+    """Pipeline-level variables and their values."""
+    trigger: ExecutionTrigger | None = None
+    """What started the execution."""
+    execution_mode: ExecutionMode | None = None
+    """The pipeline's execution mode."""
+    execution_type: ExecutionType | None = None
+    """A normal execution or a rollback."""
+    rollback_metadata: PipelineRollbackMetadata | None = None
+    """For a rollback: what it rolled back to."""
+

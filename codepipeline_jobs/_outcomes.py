@@ -1,0 +1,136 @@
+"""What a job handler returns, and how that becomes a report to CodePipeline.
+
+A handler (for `JobWorker`, `ThirdPartyJobWorker`, the Lambda decorator or
+the async worker) returns `Success`, `Continuation`, `Failure` or ``None``
+(which means `Success`). `report_call` turns that outcome into the one `Call`
+that reports it, so every runtime reports the same way.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeAlias
+
+import attrs
+
+from ._calls import Call, requests
+from ._models import CurrentRevision, ExecutionDetails, FailureDetails
+from ._values import FailureType
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["Continuation", "Failure", "Outcome", "Success", "report_call"]
+
+
+@attrs.frozen(kw_only=True)
+class Success:
+    """The job succeeded: reported with PutJobSuccessResult.
+
+    Example:
+        ```python
+        return Success(output_variables={"imageTag": "1.4.2"})
+        ```
+    """
+
+    current_revision: CurrentRevision | None = None
+    """The revision a source action produced."""
+    execution_details: ExecutionDetails | None = None
+    """A summary, an external id and percent complete."""
+    output_variables: Mapping[str, str] | None = None
+    """Variables for later actions (at most 122,880 bytes together)."""
+
+
+@attrs.frozen
+class Continuation:
+    """The work goes on: report success with a continuation token.
+
+    CodePipeline completes this job and creates a new one whose
+    ``data.continuation_token`` is `continuation_token`, so the handler can
+    pick up where it left off. Output variables are only allowed on the final
+    `Success`.
+
+    Example:
+        ```python
+        if not build_finished(build_id):
+            return Continuation(build_id, ExecutionDetails(percent_complete=40))
+        ```
+    """
+
+    continuation_token: str
+    """The token the next job carries (1-2048 characters)."""
+    execution_details: ExecutionDetails | None = None
+    """Progress so far."""
+
+
+@attrs.frozen
+class Failure:
+    """The job failed: reported with PutJobFailureResult.
+
+    Example:
+        ```python
+        return Failure("tests failed: 3 of 120", external_execution_id=run_id)
+        ```
+    """
+
+    message: str
+    """What went wrong (1-5000 characters); shown in the console."""
+    type: FailureType = FailureType.JOB_FAILED
+    """The kind of failure."""
+    external_execution_id: str | None = attrs.field(default=None, kw_only=True)
+    """The id of the work in your own system."""
+
+    def details(self) -> FailureDetails:
+        """The `FailureDetails` this failure is reported with."""
+        return FailureDetails(
+            type=self.type, message=self.message, external_execution_id=self.external_execution_id
+        )
+
+
+#: Anything a handler may return; ``None`` means `Success`.
+Outcome: TypeAlias = Success | Continuation | Failure | None
+
+
+def report_call(job_id: str, outcome: Outcome, *, client_token: str | None = None) -> Call[None]:
+    """The call that reports `outcome` for a job (a partner job when `client_token` is given).
+
+    Raises:
+        TypeError: `outcome` is not an outcome.
+    """
+    if outcome is None:
+        outcome = Success()
+    if isinstance(outcome, Failure):
+        if client_token is not None:
+            return requests.put_third_party_job_failure_result(
+                job_id, client_token, outcome.details()
+            )
+        return requests.put_job_failure_result(job_id, outcome.details())
+    if isinstance(outcome, Continuation):
+        token, details, revision, variables = (
+            outcome.continuation_token, outcome.execution_details, None, None
+        )
+    elif isinstance(outcome, Success):  # pyright: ignore[reportUnnecessaryIsInstance]
+        token, details, revision, variables = (
+            None, outcome.execution_details, outcome.current_revision, outcome.output_variables
+        )
+    else:  # a handler typed loosely can still return anything
+        message = (  # type: ignore[unreachable]
+            "a job handler must return Success, Continuation, Failure or None, "
+            f"not {type(outcome).__name__}"
+        )
+        raise TypeError(message)
+    if client_token is not None:
+        if variables:
+            # Partner actions have no output variables in the API.
+            message = "output_variables are not supported for partner (third-party) jobs"
+            raise TypeError(message)
+        return requests.put_third_party_job_success_result(
+            job_id, client_token,
+            current_revision=revision, continuation_token=token, execution_details=details,
+        )
+    return requests.put_job_success_result(
+        job_id,
+        current_revision=revision,
+        continuation_token=token,
+        execution_details=details,
+        output_variables=variables,
+    )

@@ -1,0 +1,279 @@
+"""Request rules, checked before anything is sent.
+
+botocore checks only required members, types, unknown parameters and minimums
+before it sends a request; a value that breaks a maximum length, a pattern or
+an enum is sent and refused by the service. Here every rule is checked locally
+first, so a request that would fail never leaves the process and the error
+names the parameter and the rule.
+
+Most rules are read from botocore's own service model (lengths, patterns,
+enums, ranges, map sizes), so they follow the model botocore ships. The few
+the model does not carry are written once below, each with its source:
+the owner PollForJobs accepts, output variables only on a final result, the
+output-variable size quota, and integers that are not booleans.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+from ._errors import NotCustomActionError, NotThirdPartyActionError, ValidationError
+from ._values import ActionOwner
+
+if TYPE_CHECKING:
+    from ._models import ActionTypeId
+
+# botocore's model classes are untyped (their stubs leave most members unknown):
+# shapes and models are handled as Any at this boundary, and nowhere else.
+Shape = Any
+ServiceModel = Any
+
+__all__ = [
+    "OUTPUT_VARIABLES_MAX_BYTES",
+    "validate_custom_owner",
+    "validate_query_param",
+    "validate_request",
+    "validate_third_party_owner",
+]
+
+#: All output variables of one action together, in bytes (CodePipeline user guide quotas).
+OUTPUT_VARIABLES_MAX_BYTES = 122_880
+
+# Values of these shapes are identifiers, not secrets: an error may quote them.
+_QUOTABLE_SHAPES = frozenset({
+    "AccountId",
+    "ActionCategory",
+    "ActionConfigurationKey",
+    "ActionOwner",
+    "ActionProvider",
+    "ClientId",
+    "FailureType",
+    "JobId",
+    "MaxBatchSize",
+    "OutputVariablesKey",
+    "Percentage",
+    "PipelineExecutionId",
+    "PipelineName",
+    "ThirdPartyJobId",
+    "Version",
+})
+_QUOTE_LIMIT = 80
+
+
+@functools.cache
+def _default_service_model() -> ServiceModel:
+    """The CodePipeline model botocore ships, loaded once, when first needed."""
+    import botocore.loaders  # noqa: PLC0415 - deferred: loading the model costs ~25 ms
+    import botocore.model  # noqa: PLC0415
+
+    loader: Any = botocore.loaders.create_loader()
+    return botocore.model.ServiceModel(
+        loader.load_service_model("codepipeline", "service-2"), "codepipeline"
+    )
+
+
+@functools.cache
+def _pattern(source: str) -> re.Pattern[str]:
+    return re.compile(source)
+
+
+def _describe(shape: Shape, value: object) -> str:
+    """What was found: the value itself for identifiers, its size or type otherwise."""
+    if isinstance(value, str):
+        if shape.name in _QUOTABLE_SHAPES and len(value) <= _QUOTE_LIMIT:
+            return repr(value)
+        return f"a {len(value)}-character string"
+    if isinstance(value, bool):
+        return "a bool"
+    if isinstance(value, int) and shape.name in _QUOTABLE_SHAPES:
+        return repr(value)
+    return f"a {type(value).__name__}"
+
+
+def _check(shape: Shape, value: object, path: str) -> None:  # noqa: PLR0912 - one branch per shape kind
+    """Check one value against its shape in the model, recursively."""
+    kind = shape.type_name
+    meta = shape.metadata
+    if kind == "structure":
+        _check_structure(shape, value, path)
+    elif kind == "string":
+        _check_string(shape, value, path)
+    elif kind in ("integer", "long"):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValidationError(path, f"must be an integer, got {_describe(shape, value)}")
+        if "min" in meta and value < meta["min"]:
+            raise ValidationError(path, f"must be at least {meta['min']}, got {value}")
+        if "max" in meta and value > meta["max"]:
+            raise ValidationError(path, f"must be at most {meta['max']}, got {value}")
+    elif kind == "timestamp":
+        if not isinstance(value, _dt.datetime):
+            raise ValidationError(path, f"must be a datetime, got {_describe(shape, value)}")
+    elif kind == "list":
+        if not isinstance(value, (list, tuple)):
+            raise ValidationError(path, f"must be a list, got {_describe(shape, value)}")
+        for index, item in enumerate(cast("Sequence[Any]", value)):
+            _check(shape.member, item, f"{path}[{index}]")
+    elif kind == "map":
+        _check_map(shape, value, path)
+    elif kind == "boolean" and not isinstance(value, bool):
+        raise ValidationError(path, f"must be a bool, got {_describe(shape, value)}")
+
+
+def _check_structure(shape: Shape, value: object, path: str) -> None:
+    if not isinstance(value, Mapping):
+        raise ValidationError(path or shape.name, f"must be an object, got {_describe(shape, value)}")
+    value = cast("Mapping[str, Any]", value)
+    members: dict[str, Shape] = shape.members
+    prefix = f"{path}." if path else ""
+    for name in shape.required_members:
+        if value.get(name) is None:
+            raise ValidationError(prefix + name, "is required")
+    for name, item in value.items():
+        member = members.get(name)
+        if member is None:
+            raise ValidationError(prefix + str(name), "is not a parameter of this operation")
+        if item is not None:
+            _check(member, item, prefix + name)
+
+
+def _check_string(shape: Shape, value: object, path: str) -> None:
+    if not isinstance(value, str):
+        raise ValidationError(path, f"must be a string, got {_describe(shape, value)}")
+    meta = shape.metadata
+    if "min" in meta and len(value) < meta["min"]:
+        raise ValidationError(
+            path, f"must be at least {meta['min']} characters, got {_describe(shape, value)}"
+        )
+    if "max" in meta and len(value) > meta["max"]:
+        raise ValidationError(
+            path, f"must be at most {meta['max']} characters, got {_describe(shape, value)}"
+        )
+    if "pattern" in meta and not _pattern(meta["pattern"]).fullmatch(value):
+        raise ValidationError(
+            path, f"must match {meta['pattern']}, got {_describe(shape, value)}"
+        )
+    enum = shape.enum
+    if enum and value not in enum:
+        raise ValidationError(
+            path, f"must be one of {', '.join(enum)}, got {_describe(shape, value)}"
+        )
+
+
+def _check_map(shape: Shape, value: object, path: str) -> None:
+    if not isinstance(value, Mapping):
+        raise ValidationError(path, f"must be a mapping, got {_describe(shape, value)}")
+    pairs: Mapping[Any, Any] = value  # pyright: ignore[reportUnknownVariableType]
+    meta = shape.metadata
+    if "min" in meta and len(pairs) < meta["min"]:
+        raise ValidationError(path, f"must have at least {meta['min']} entries")
+    if "max" in meta and len(pairs) > meta["max"]:
+        raise ValidationError(
+            path, f"must have at most {meta['max']} entr{'y' if meta['max'] == 1 else 'ies'}, "
+            f"got {len(pairs)}"
+        )
+    key_shape: Shape = shape.key
+    value_shape: Shape = shape.value
+    for key, item in pairs.items():
+        _check(key_shape, key, f"{path} key")
+        quotable = key_shape.name in _QUOTABLE_SHAPES
+        _check(value_shape, item, f"{path}[{key!r}]" if quotable else f"{path} value")
+
+
+def _check_output_variables(params: Mapping[str, Any]) -> None:
+    variables = params.get("outputVariables")
+    if not variables:
+        return
+    if params.get("continuationToken") is not None:
+        raise ValidationError(
+            "outputVariables",
+            "are only allowed on a final result, not with a continuationToken",
+        )
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in variables.items())
+    if size > OUTPUT_VARIABLES_MAX_BYTES:
+        raise ValidationError(
+            "outputVariables",
+            f"must total at most {OUTPUT_VARIABLES_MAX_BYTES} bytes, got {size}",
+        )
+
+
+def _owner_of(action_type_id: ActionTypeId | Mapping[str, Any]) -> object:
+    if isinstance(action_type_id, Mapping):
+        return action_type_id.get("owner")
+    return action_type_id.owner
+
+
+def validate_custom_owner(action_type_id: ActionTypeId | Mapping[str, Any]) -> None:
+    """Check that an action type is a custom action, the only kind PollForJobs serves.
+
+    Args:
+        action_type_id: An `ActionTypeId` or its wire form.
+
+    Raises:
+        NotCustomActionError: Its owner is not ``Custom``.
+    """
+    owner = _owner_of(action_type_id)
+    if owner != ActionOwner.CUSTOM:
+        raise NotCustomActionError(
+            "actionTypeId.owner",
+            f"PollForJobs serves only owner 'Custom', got {owner!r}"
+            + (" (use poll_for_third_party_jobs)" if owner == ActionOwner.THIRD_PARTY else ""),
+        )
+
+
+def validate_third_party_owner(action_type_id: ActionTypeId | Mapping[str, Any]) -> None:
+    """Check that an action type is a partner action, the only kind PollForThirdPartyJobs serves.
+
+    Raises:
+        NotThirdPartyActionError: Its owner is not ``ThirdParty``.
+    """
+    owner = _owner_of(action_type_id)
+    if owner != ActionOwner.THIRD_PARTY:
+        raise NotThirdPartyActionError(
+            "actionTypeId.owner",
+            f"PollForThirdPartyJobs serves only owner 'ThirdParty', got {owner!r}"
+            + (" (use poll_for_jobs)" if owner == ActionOwner.CUSTOM else ""),
+        )
+
+
+def validate_query_param(query_param: Mapping[str, str] | None) -> None:
+    """Check a PollForJobs ``queryParam``: at most one entry, key 1-50, value 1-50 of ``[a-zA-Z0-9_-]``.
+
+    Raises:
+        ValidationError: The map breaks one of those rules.
+    """
+    if query_param is None:
+        return
+    shape = _default_service_model().operation_model("PollForJobs").input_shape.members["queryParam"]
+    _check(shape, query_param, "queryParam")
+
+
+def validate_request(
+    operation_name: str,
+    params: Mapping[str, Any],
+    *,
+    service_model: ServiceModel | None = None,
+) -> None:
+    """Check a request's wire-format parameters against every rule of the operation.
+
+    Args:
+        operation_name: The API's operation name, e.g. ``"PutJobSuccessResult"``.
+        params: The parameters as boto3 takes them (camelCase).
+        service_model: The model to check against; by default the one botocore
+            ships. Pass ``client.meta.service_model`` to avoid loading it again.
+
+    Raises:
+        ValidationError: A rule is broken; the error names the parameter.
+    """
+    model = service_model if service_model is not None else _default_service_model()
+    operation: Any = model.operation_model(operation_name)
+    _check(operation.input_shape, params, "")
+    if operation_name == "PollForJobs":
+        validate_custom_owner(params["actionTypeId"])
+    elif operation_name == "PollForThirdPartyJobs":
+        validate_third_party_owner(params["actionTypeId"])
+    elif operation_name == "PutJobSuccessResult":
+        _check_output_variables(params)
