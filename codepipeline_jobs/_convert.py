@@ -21,8 +21,8 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import typing
-from types import UnionType
 from collections.abc import Mapping, Sequence
+from types import UnionType
 from typing import Any, TypeVar, cast
 
 import attrs
@@ -283,7 +283,7 @@ def structure(data: Any, cls: type[T], *, path: str = "") -> T:
     """
     try:
         return converter.structure(data, cls)
-    except Exception:  # noqa: BLE001 - every failure becomes one error with a path
+    except Exception:  # noqa: BLE001, S110 - every failure becomes one error with a path, below
         pass
     try:
         _locating_converter().structure(data, cls)

@@ -12,6 +12,7 @@ included. `SecretsFilter` masks them in every record it sees;
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import TYPE_CHECKING
@@ -42,18 +43,24 @@ _SECRET_MEMBERS = "|".join((  # names of secrets, not secrets
     "secretAccessKey", "sessionToken", "accessKeyId", "clientToken", "SecretAccessKey",
     "SessionToken", "aws_secret_access_key", "aws_session_token", "X-Amz-Security-Token",
 ))
-_SECRET_VALUE = re.compile(rf"""(["']?(?:{_SECRET_MEMBERS})["']?\s*[:=]\s*){_STR}""")
+_SECRET_VALUE = re.compile(rf"""(["']?(?:{_SECRET_MEMBERS})["']?\s*[:=]\s*)({_STR})""")
 # The whole object under "configuration": every value in it is masked, keys kept.
 _CONFIGURATION = re.compile(rf"""(["']configuration["']\s*:\s*)\{{((?:{_STR}|[^{{}}"'])*)\}}""")
-_PAIR = re.compile(rf"""({_STR}\s*:\s*){_STR}""")
+_PAIR = re.compile(rf"""({_STR}\s*:\s*)({_STR})""")
 # Credentials that look like credentials wherever they appear in free text.
 _ACCESS_KEY_ID = re.compile(r"\b((?:AKIA|ASIA)[A-Z0-9]{4})[A-Z0-9]{8,}\b")
 _SECURITY_TOKEN_HEADER = re.compile(r"(X-Amz-Security-Token:?\s*b?['\"]?)[A-Za-z0-9+/=]{16,}", re.I)
 _SIGNATURE = re.compile(r"(Signature=)[0-9a-f]{64}")
 
 
+def _masked_literal(literal: str) -> str:
+    """The mask as a string literal in the quote style of the literal it replaces (JSON stays JSON)."""
+    quote = literal[0]
+    return f"{quote}{MASK}{quote}"
+
+
 def _mask_configuration(match: re.Match[str]) -> str:
-    inner = _PAIR.sub(lambda pair: f"{pair.group(1)}'{MASK}'", match.group(2))
+    inner = _PAIR.sub(lambda pair: pair.group(1) + _masked_literal(pair.group(2)), match.group(2))
     return f"{match.group(1)}{{{inner}}}"
 
 
@@ -76,7 +83,7 @@ def scrub(text: str, secrets: Iterable[str] = ()) -> str:
         text = text.replace(secret, MASK)
     if "onfiguration" in text:
         text = _CONFIGURATION.sub(_mask_configuration, text)
-    text = _SECRET_VALUE.sub(lambda m: f"{m.group(1)}'{MASK}'", text)
+    text = _SECRET_VALUE.sub(lambda m: m.group(1) + _masked_literal(m.group(2)), text)
     text = _ACCESS_KEY_ID.sub(lambda m: m.group(1) + MASK, text)
     text = _SECURITY_TOKEN_HEADER.sub(lambda m: m.group(1) + MASK, text)
     return _SIGNATURE.sub(lambda m: m.group(1) + MASK, text)
@@ -91,7 +98,32 @@ def _data_secrets(data: JobData | ThirdPartyJobData | None) -> list[str]:
         found += [creds.secret_access_key, creds.session_token, creds.access_key_id]
     if data.action_configuration is not None:
         # Short values ("1", "true") would mask unrelated text; they are too short to be secrets.
-        found += [v for v in data.action_configuration.configuration.values() if len(v) >= 4]
+        for value in data.action_configuration.configuration.values():
+            found += _config_value_secrets(value)
+    return found
+
+
+# Short values ("1", "true") would mask unrelated text; they are too short to be secrets.
+_MIN_SECRET_LENGTH = 4
+
+
+def _config_value_secrets(value: str) -> list[str]:
+    """A configuration value, and each string inside it when it is JSON (UserParameters often is)."""
+    found = [value] if len(value) >= _MIN_SECRET_LENGTH else []
+    if value[:1] in "{[":
+        try:
+            document: object = json.loads(value)
+        except ValueError:
+            return found
+        stack = [document]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str) and len(item) >= _MIN_SECRET_LENGTH:
+                found.append(item)
+            elif isinstance(item, dict):
+                stack.extend(item.values())  # pyright: ignore[reportUnknownArgumentType, reportUnknownMemberType]
+            elif isinstance(item, list):
+                stack.extend(item)  # pyright: ignore[reportUnknownArgumentType]
     return found
 
 
@@ -111,7 +143,10 @@ def describe_exception(
     A message that is too long keeps its beginning and ends with a marker
     saying how many characters were left out.
     """
-    text = str(exc)
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 - a broken __str__ must not break the failure report
+        text = "<exception text could not be read>"
     message = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     message = scrub(message, job_secrets(job))
     if len(message) > limit:

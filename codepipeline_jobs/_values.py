@@ -62,7 +62,9 @@ class ValueSet(str, enum.Enum):
     @property
     def is_known(self) -> bool:
         """Whether this value was known to this release of the library."""
-        return self._name_ in type(self).__members__
+        # By identity: a pseudo-member whose value spells a member's *name*
+        # (``ActionCategory("BUILD")``) is not the known member ``BUILD``.
+        return type(self).__members__.get(self._name_) is self
 
 
 class ActionCategory(ValueSet):

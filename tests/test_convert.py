@@ -1,0 +1,303 @@
+"""The converter: round-trip laws over botocore's shapes, tolerance, and errors with paths."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from codepipeline_jobs import (
+    ActionConfiguration,
+    AWSSessionCredentials,
+    FrozenMap,
+    Job,
+    JobData,
+    JobDetails,
+    MalformedResponseError,
+    PipelineExecution,
+    ThirdPartyJob,
+    ThirdPartyJobDetails,
+    _models,
+    structure,
+    unstructure,
+)
+from codepipeline_jobs._convert import structure_reply
+from tests import strategies
+from tests.conftest import JOB_ID
+
+LAWS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+#: The output shapes the library reads, and the model each is read into.
+READ_SHAPES: list[tuple[str, str, type[Any]]] = [
+    ("PollForJobs", "jobs", Job),
+    ("GetJobDetails", "jobDetails", JobDetails),
+    ("PollForThirdPartyJobs", "jobs", ThirdPartyJob),
+    ("GetThirdPartyJobDetails", "jobDetails", ThirdPartyJobDetails),
+    ("GetPipelineExecution", "pipelineExecution", PipelineExecution),
+]
+
+
+def _shape(operation: str, member: str) -> strategies.Shape:
+    shape = strategies.output_shape(operation, member)
+    return shape.member if shape.type_name == "list" else shape
+
+
+SHAPE_IDS = [cls.__name__ for _, _, cls in READ_SHAPES]
+MODEL_CLASSES = [cls for name in _models.__all__ if attrs.has(cls := getattr(_models, name))]
+
+
+# --- laws -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("operation", "member", "cls"), READ_SHAPES, ids=SHAPE_IDS)
+@LAWS
+@given(data=st.data())
+def test_wire_round_trip(operation: str, member: str, cls: type[Any], data: st.DataObject) -> None:
+    """unstructure(structure(d)) == d for every dict botocore could return (absent == empty)."""
+    shape = _shape(operation, member)
+    document = data.draw(strategies.wire(shape))
+    model = structure(document, cls)
+    assert isinstance(model, cls)
+    again = unstructure(model)
+    assert strategies.normalise(again, shape) == strategies.normalise(document, shape)
+
+
+@pytest.mark.parametrize("cls", MODEL_CLASSES, ids=lambda cls: cls.__name__)
+@LAWS
+@given(data=st.data())
+def test_model_round_trip(cls: type[Any], data: st.DataObject) -> None:
+    """structure(unstructure(m), type(m)) == m for every model instance."""
+    model = data.draw(strategies.models(cls))
+    assert structure(unstructure(model), cls) == model
+
+
+@pytest.mark.parametrize(("operation", "member", "cls"), READ_SHAPES, ids=SHAPE_IDS)
+@LAWS
+@given(data=st.data())
+def test_unknown_keys_are_ignored(operation: str, member: str, cls: type[Any], data: st.DataObject) -> None:
+    """Members the model does not know, at any depth, change nothing."""
+    shape = _shape(operation, member)
+    document = data.draw(strategies.wire(shape))
+    assert structure(strategies.with_unknown_keys(document, shape), cls) == structure(document, cls)
+
+
+@pytest.mark.parametrize(("operation", "member", "cls"), READ_SHAPES, ids=SHAPE_IDS)
+@LAWS
+@given(data=st.data())
+def test_null_optional_members_are_absent(
+    operation: str, member: str, cls: type[Any], data: st.DataObject
+) -> None:
+    """JSON null for any optional member reads like an absent member."""
+    shape = _shape(operation, member)
+    document = data.draw(strategies.wire(shape))
+    assert structure(strategies.with_nulls(document, shape), cls) == structure(document, cls)
+
+
+def test_null_collections_become_empty() -> None:
+    """A null list or map is read as an empty one, never as None."""
+    job = structure(
+        {
+            "id": JOB_ID,
+            "data": {
+                "inputArtifacts": None,
+                "outputArtifacts": None,
+                "actionConfiguration": {"configuration": None},
+            },
+        },
+        Job,
+    )
+    assert job.data.input_artifacts == ()
+    assert job.data.output_artifacts == ()
+    assert job.data.action_configuration == ActionConfiguration()
+    assert job.data.action_configuration.configuration == {}
+    assert isinstance(job.data.action_configuration.configuration, FrozenMap)
+    execution = structure({"artifactRevisions": None, "variables": None}, PipelineExecution)
+    assert execution.artifact_revisions == ()
+    assert execution.variables == ()
+
+
+def test_timestamps_stay_datetimes() -> None:
+    """A timestamp is read and written as the same datetime object."""
+    created = dt.datetime(2024, 5, 1, 12, 30, tzinfo=dt.timezone.utc)
+    execution = structure({"artifactRevisions": [{"created": created}]}, PipelineExecution)
+    assert execution.artifact_revisions[0].created is created
+    assert unstructure(execution) == {"artifactRevisions": [{"created": created}]}
+
+
+def test_unstructure_omits_absent_members() -> None:
+    """Writing leaves out None and empty collections, ready for a boto3 call."""
+    assert unstructure(Job(id=JOB_ID, data=JobData())) == {"id": JOB_ID, "data": {}}
+
+
+def test_expiration_time_of_lambda_events_is_read() -> None:
+    """The Lambda-only expirationTime of credentials is read as epoch milliseconds."""
+    creds = structure(
+        {
+            "accessKeyId": "AK",
+            "secretAccessKey": "S",
+            "sessionToken": "T",
+            "expirationTime": 1_700_000_000_000,
+        },
+        AWSSessionCredentials,
+    )
+    assert creds.expiration_time == 1_700_000_000_000
+
+
+# --- malformed input ------------------------------------------------------------------------
+
+
+def _valid_job(**data: Any) -> dict[str, Any]:
+    return {"id": JOB_ID, "nonce": "7", "data": dict(data)}
+
+
+MALFORMED: list[tuple[Any, type[Any], str, str]] = [
+    ({"data": {}}, Job, "id", "required member is missing"),
+    ({"id": JOB_ID}, Job, "data", "required member is missing"),
+    ({"id": 1, "data": {}}, Job, "id", "expected a string, got int"),
+    ({"id": None, "data": {}}, Job, "id", "got null"),
+    ({"id": JOB_ID, "data": None}, Job, "data", "expected an object, got null"),
+    (_valid_job(inputArtifacts="abc"), Job, "data.inputArtifacts", "expected a list, got str"),
+    (_valid_job(inputArtifacts={"a": 1}), Job, "data.inputArtifacts", "expected a list, got object"),
+    (_valid_job(inputArtifacts=[{"name": 5}]), Job, "data.inputArtifacts[0].name", "expected a string"),
+    (
+        _valid_job(inputArtifacts=[{"location": {"s3Location": {"bucketName": "b"}}}]),
+        Job,
+        "data.inputArtifacts[0].location.s3Location.objectKey",
+        "required member is missing",
+    ),
+    (_valid_job(actionTypeId={"category": "Build"}), Job, "data.actionTypeId.owner", "missing"),
+    (
+        _valid_job(actionTypeId={"category": 3, "owner": "Custom", "provider": "p", "version": "1"}),
+        Job,
+        "data.actionTypeId.category",
+        "expected a string, got int",
+    ),
+    (
+        _valid_job(actionConfiguration={"configuration": ["a"]}),
+        Job,
+        "data.actionConfiguration.configuration",
+        "expected an object, got list",
+    ),
+    (
+        _valid_job(actionConfiguration={"configuration": {"k": 5}}),
+        Job,
+        "data.actionConfiguration.configuration",
+        "expected an object of strings",
+    ),
+    ({"id": JOB_ID, "data": {}, "nonce": True}, Job, "nonce", "expected a string, got bool"),
+    ({"pipelineVersion": True}, PipelineExecution, "pipelineVersion", "expected an integer, got bool"),
+    ({"pipelineVersion": "3"}, PipelineExecution, "pipelineVersion", "expected an integer, got str"),
+    (
+        {"artifactRevisions": [{"created": "2024-01-01"}]},
+        PipelineExecution,
+        "artifactRevisions[0].created",
+        "expected a timestamp, got str",
+    ),
+    ({"trigger": {"triggerType": 1}}, PipelineExecution, "trigger.triggerType", "expected a string, got int"),
+    ({"jobId": JOB_ID}, ThirdPartyJob, "clientId", "required member is missing"),
+    ({"id": "x", "data": []}, ThirdPartyJobDetails, "data", "expected an object, got list"),
+    ("oops", Job, "", "expected an object, got str"),
+    (None, JobDetails, "", "expected an object, got null"),
+    ([1, 2], Job, "", "expected an object, got list"),
+]
+
+
+@pytest.mark.parametrize(("document", "cls", "path", "problem"), MALFORMED)
+def test_malformed_input_names_its_path(document: Any, cls: type[Any], path: str, problem: str) -> None:
+    """Wrong types and missing members raise MalformedResponseError with the member's path."""
+    with pytest.raises(MalformedResponseError) as caught:
+        structure(document, cls)
+    assert caught.value.path == path
+    assert problem in caught.value.problem
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__
+
+
+def test_error_path_through_a_reply() -> None:
+    """An error deep inside a reply names it from the reply's member down."""
+    good = _valid_job()
+    bad = _valid_job(inputArtifacts=[{"location": "oops"}])
+    with pytest.raises(MalformedResponseError) as caught:
+        structure_reply({"jobs": [good, good, bad]}, "jobs", tuple[Job, ...])
+    assert caught.value.path == "jobs[2].data.inputArtifacts[0].location"
+    assert str(caught.value) == "jobs[2].data.inputArtifacts[0].location: expected an object, got str"
+
+
+def test_missing_reply_member() -> None:
+    """A reply without the member an operation returns is malformed, named by the member."""
+    with pytest.raises(MalformedResponseError) as caught:
+        structure_reply({}, "jobDetails", JobDetails)
+    assert caught.value.path == "jobDetails"
+
+
+def _wrong_value(shape: strategies.Shape) -> object:
+    kind = shape.type_name
+    if kind in ("string", "timestamp"):
+        return 12345
+    if kind in ("integer", "long"):
+        return True
+    if kind == "list":
+        return "not-a-list"
+    return ["not", "an", "object"]
+
+
+def _replaced(document: Any, location: tuple[Any, ...], value: object) -> Any:
+    changed = copy.deepcopy(document)
+    target = changed
+    for step in location[:-1]:
+        target = target[step]
+    target[location[-1]] = value
+    return changed
+
+
+@pytest.mark.parametrize(("operation", "member", "cls"), READ_SHAPES, ids=SHAPE_IDS)
+@LAWS
+@given(data=st.data())
+def test_any_wrong_member_is_named(operation: str, member: str, cls: type[Any], data: st.DataObject) -> None:
+    """A value of the wrong type anywhere in a valid reply raises an error naming exactly that place."""
+    shape = _shape(operation, member)
+    document = data.draw(strategies.wire(shape))
+    present = list(strategies.members(document, shape))
+    if not present:
+        return
+    location, path, member_shape = data.draw(st.sampled_from(present))
+    broken = _replaced(document, location, _wrong_value(member_shape))
+    with pytest.raises(MalformedResponseError) as caught:
+        structure(broken, cls, path=member)
+    assert caught.value.path == f"{member}.{path}"
+
+
+SECRETS = ("wJalrXUtnFEMI/K7MDENG/SECRETKEY", "FwoGZXIvYXdzSESSIONTOKEN", "hunter2-config-value")
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        _valid_job(
+            artifactCredentials={
+                "accessKeyId": "ASIAXXXXXXXXXXXXXXXX",
+                "secretAccessKey": SECRETS[0],
+                "sessionToken": 7,
+            }
+        ),
+        _valid_job(
+            artifactCredentials={"accessKeyId": 1, "secretAccessKey": SECRETS[0], "sessionToken": SECRETS[1]}
+        ),
+        _valid_job(actionConfiguration={"configuration": {"Password": SECRETS[2], "Other": 3}}),
+        _valid_job(actionConfiguration={"configuration": {"Password": [SECRETS[2]]}}),
+        _valid_job(artifactCredentials=SECRETS[0]),
+        _valid_job(continuationToken=[SECRETS[1]]),
+    ],
+)
+def test_error_messages_carry_no_secret(document: dict[str, Any]) -> None:
+    """No secret value of a malformed reply appears in the error or its repr."""
+    with pytest.raises(MalformedResponseError) as caught:
+        structure(document, Job)
+    for text in (str(caught.value), repr(caught.value), caught.value.problem, caught.value.path):
+        for secret in SECRETS:
+            assert secret not in text

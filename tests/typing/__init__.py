@@ -1,0 +1,1 @@
+"""Typing tests: consumers of the public API checked by mypy --strict and pyright strict."""
