@@ -161,7 +161,7 @@ def bench_poll(sizes: list[int], rounds: int, number: int) -> list[dict[str, Any
 
 def read_powertools(events: list[dict[str, Any]]) -> int:
     """Read every field of each event through Powertools' CodePipelineJobEvent."""
-    from aws_lambda_powertools.utilities.data_classes import CodePipelineJobEvent  # noqa: PLC0415
+    from aws_lambda_powertools.utilities.data_classes import CodePipelineJobEvent
 
     total = 0
     for raw in events:
@@ -308,7 +308,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run with tiny sizes")
     args = parser.parse_args()
-    print(json.dumps(run(quick=args.quick), indent=2))  # noqa: T201
+    print(json.dumps(run(quick=args.quick), indent=2))
 
 
 if __name__ == "__main__":
