@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from mypy_boto3_codepipeline import CodePipelineClient
 
 __all__ = [
+    "PARSER_CRASHES",
     "Call",
     "acknowledge_job",
     "acknowledge_third_party_job",
@@ -63,7 +64,7 @@ R = TypeVar("R")
 
 #: Exceptions botocore's parser lets escape on a garbage reply (an HTML body,
 #: ``{"jobs": "oops"}``, bytes that are not UTF-8, ...).
-_PARSER_CRASHES = (AttributeError, TypeError, ValueError, KeyError, IndexError)
+PARSER_CRASHES = (AttributeError, TypeError, ValueError, KeyError, IndexError)
 
 
 class Call(Generic[R]):
@@ -76,7 +77,7 @@ class Call(Generic[R]):
         read: Reads the reply into the call's result.
     """
 
-    __slots__ = ("method", "operation", "params", "read")
+    __slots__ = ("method", "note", "operation", "params", "read")
 
     def __init__(
         self,
@@ -84,11 +85,13 @@ class Call(Generic[R]):
         method: str,
         params: dict[str, Any],
         read: Callable[[Mapping[str, Any]], R],
+        note: Callable[[R], None] | None = None,
     ) -> None:
         self.operation = operation
         self.method = method
         self.params = params
         self.read = read
+        self.note = note
 
     def __repr__(self) -> str:
         # Parameters are left out: they may hold client tokens.
@@ -97,6 +100,13 @@ class Call(Generic[R]):
     def validate(self, service_model: Any = None) -> None:
         """Check the request against every rule of the operation; raise `ValidationError`."""
         validate_request(self.operation, self.params, service_model=service_model)
+
+    def finish(self, reply: Mapping[str, Any]) -> R:
+        """Read `reply` into the call's result, and log what happened (at DEBUG level)."""
+        result = self.read(reply)
+        if self.note is not None:
+            self.note(result)
+        return result
 
     def parse_failure(self, exc: Exception) -> MalformedResponseError:
         """The error for a reply botocore could not parse."""
@@ -153,7 +163,10 @@ class requests:  # noqa: N801 - a namespace, read as ``requests.poll_for_jobs(..
             maxBatchSize=max_batch_size,
             queryParam=dict(query_param) if query_param is not None else None,
         )
-        return Call("PollForJobs", "poll_for_jobs", params, _read_jobs)
+        provider = action_type_id.provider
+        return Call("PollForJobs", "poll_for_jobs", params, _read_jobs, lambda jobs: logger.debug(
+            "polled %d job(s) for %s", len(jobs), provider
+        ))
 
     @staticmethod
     def get_pipeline_execution(
@@ -182,7 +195,8 @@ class requests:  # noqa: N801 - a namespace, read as ``requests.poll_for_jobs(..
             executionDetails=unstructure(execution_details),
             outputVariables=dict(output_variables) if output_variables is not None else None,
         )
-        return Call("PutJobSuccessResult", "put_job_success_result", params, _ignore_reply)
+        return Call("PutJobSuccessResult", "put_job_success_result", params, _ignore_reply,
+                    lambda _: logger.debug("reported success of job %s", job_id))
 
     @staticmethod
     def put_third_party_job_success_result(
@@ -206,13 +220,15 @@ class requests:  # noqa: N801 - a namespace, read as ``requests.poll_for_jobs(..
             "put_third_party_job_success_result",
             params,
             _ignore_reply,
+            lambda _: logger.debug("reported success of partner job %s", job_id),
         )
 
     @staticmethod
     def acknowledge_job(job_id: str, nonce: str) -> Call[JobStatus]:
         """AcknowledgeJob."""
         params = _params(jobId=job_id, nonce=nonce)
-        return Call("AcknowledgeJob", "acknowledge_job", params, _read_status)
+        return Call("AcknowledgeJob", "acknowledge_job", params, _read_status,
+                    lambda status: logger.debug("acknowledged job %s: %s", job_id, status))
 
     @staticmethod
     def get_job_details(job_id: str) -> Call[JobDetails]:
@@ -223,7 +239,8 @@ class requests:  # noqa: N801 - a namespace, read as ``requests.poll_for_jobs(..
     def put_job_failure_result(job_id: str, failure_details: FailureDetails) -> Call[None]:
         """PutJobFailureResult."""
         params = _params(jobId=job_id, failureDetails=unstructure(failure_details))
-        return Call("PutJobFailureResult", "put_job_failure_result", params, _ignore_reply)
+        return Call("PutJobFailureResult", "put_job_failure_result", params, _ignore_reply,
+                    lambda _: logger.debug("reported failure of job %s: %s", job_id, failure_details.type))
 
     @staticmethod
     def poll_for_third_party_jobs(
@@ -231,15 +248,20 @@ class requests:  # noqa: N801 - a namespace, read as ``requests.poll_for_jobs(..
     ) -> Call[list[ThirdPartyJob]]:
         """PollForThirdPartyJobs."""
         params = _params(actionTypeId=unstructure(action_type_id), maxBatchSize=max_batch_size)
+        provider = action_type_id.provider
         return Call(
-            "PollForThirdPartyJobs", "poll_for_third_party_jobs", params, _read_third_party_jobs
+            "PollForThirdPartyJobs", "poll_for_third_party_jobs", params, _read_third_party_jobs,
+            lambda jobs: logger.debug("polled %d partner job(s) for %s", len(jobs), provider),
         )
 
     @staticmethod
     def acknowledge_third_party_job(job_id: str, nonce: str, client_token: str) -> Call[JobStatus]:
         """AcknowledgeThirdPartyJob."""
         params = _params(jobId=job_id, nonce=nonce, clientToken=client_token)
-        return Call("AcknowledgeThirdPartyJob", "acknowledge_third_party_job", params, _read_status)
+        return Call(
+            "AcknowledgeThirdPartyJob", "acknowledge_third_party_job", params, _read_status,
+            lambda status: logger.debug("acknowledged partner job %s: %s", job_id, status),
+        )
 
     @staticmethod
     def get_third_party_job_details(job_id: str, client_token: str) -> Call[ThirdPartyJobDetails]:
@@ -265,6 +287,9 @@ class requests:  # noqa: N801 - a namespace, read as ``requests.poll_for_jobs(..
             "put_third_party_job_failure_result",
             params,
             _ignore_reply,
+            lambda _: logger.debug(
+                "reported failure of partner job %s: %s", job_id, failure_details.type
+            ),
         )
 
 
@@ -273,9 +298,9 @@ def run(client: CodePipelineClient, call: Call[R]) -> R:
     call.validate(client.meta.service_model)
     try:
         reply = getattr(client, call.method)(**call.params)
-    except _PARSER_CRASHES as exc:
+    except PARSER_CRASHES as exc:
         raise call.parse_failure(exc) from exc
-    return call.read(reply)
+    return call.finish(reply)
 
 
 # --- the public functions -------------------------------------------------------------------
@@ -311,11 +336,9 @@ def poll_for_jobs(
         jobs = poll_for_jobs(client, action_type_id, max_batch_size=5)
         ```
     """
-    jobs = run(client, requests.poll_for_jobs(
+    return run(client, requests.poll_for_jobs(
         action_type_id, max_batch_size=max_batch_size, query_param=query_param
     ))
-    logger.debug("polled %d job(s) for %s", len(jobs), action_type_id.provider)
-    return jobs
 
 
 def get_pipeline_execution(
@@ -373,7 +396,6 @@ def put_job_success_result(
         execution_details=execution_details,
         output_variables=output_variables,
     ))
-    logger.debug("reported success of job %s", job_id)
 
 
 def put_third_party_job_success_result(
@@ -406,7 +428,6 @@ def put_third_party_job_success_result(
         continuation_token=continuation_token,
         execution_details=execution_details,
     ))
-    logger.debug("reported success of partner job %s", job_id)
 
 
 def acknowledge_job(client: CodePipelineClient, job_id: str, nonce: str) -> JobStatus:
@@ -429,9 +450,7 @@ def acknowledge_job(client: CodePipelineClient, job_id: str, nonce: str) -> JobS
         MalformedResponseError: The reply carries no status.
         botocore.exceptions.ClientError: The service refused the request.
     """
-    status = run(client, requests.acknowledge_job(job_id, nonce))
-    logger.debug("acknowledged job %s: %s", job_id, status)
-    return status
+    return run(client, requests.acknowledge_job(job_id, nonce))
 
 
 def get_job_details(client: CodePipelineClient, job_id: str) -> JobDetails:
@@ -460,7 +479,6 @@ def put_job_failure_result(
         botocore.exceptions.ClientError: The service refused the report.
     """
     run(client, requests.put_job_failure_result(job_id, failure_details))
-    logger.debug("reported failure of job %s: %s", job_id, failure_details.type)
 
 
 def poll_for_third_party_jobs(
@@ -476,11 +494,9 @@ def poll_for_third_party_jobs(
         MalformedResponseError: The reply could not be read.
         botocore.exceptions.ClientError: The service refused the request.
     """
-    jobs = run(client, requests.poll_for_third_party_jobs(
+    return run(client, requests.poll_for_third_party_jobs(
         action_type_id, max_batch_size=max_batch_size
     ))
-    logger.debug("polled %d partner job(s) for %s", len(jobs), action_type_id.provider)
-    return jobs
 
 
 def acknowledge_third_party_job(
@@ -493,9 +509,7 @@ def acknowledge_third_party_job(
         MalformedResponseError: The reply carries no status.
         botocore.exceptions.ClientError: The service refused the request.
     """
-    status = run(client, requests.acknowledge_third_party_job(job_id, nonce, client_token))
-    logger.debug("acknowledged partner job %s: %s", job_id, status)
-    return status
+    return run(client, requests.acknowledge_third_party_job(job_id, nonce, client_token))
 
 
 def get_third_party_job_details(
@@ -521,4 +535,3 @@ def put_third_party_job_failure_result(
         botocore.exceptions.ClientError: The service refused the report.
     """
     run(client, requests.put_third_party_job_failure_result(job_id, client_token, failure_details))
-    logger.debug("reported failure of partner job %s: %s", job_id, failure_details.type)

@@ -8,6 +8,7 @@ the worker retries again on top, with its own exponential backoff.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from typing import TYPE_CHECKING, TypeVar
@@ -18,9 +19,9 @@ from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 from ._errors import MalformedResponseError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
 
-__all__ = ["Backoff", "error_code", "is_retryable", "retry", "was_retried"]
+__all__ = ["Backoff", "error_code", "is_retryable", "retry", "retry_async", "was_retried"]
 
 T = TypeVar("T")
 
@@ -130,11 +131,39 @@ def retry(
     while True:
         try:
             return operation()
-        except Exception as exc:
-            if attempt >= retries or not is_retryable(exc):
-                raise
+        except Exception as exc:  # noqa: BLE001 - re-raised unless it is worth another attempt
             attempt += 1
-            delay = backoff.next()
-            if on_retry is not None:
-                on_retry(exc, attempt, delay)
-            time.sleep(delay)
+            time.sleep(_delay_or_raise(exc, attempt, retries, backoff, on_retry))
+
+
+async def retry_async(
+    operation: Callable[[], Awaitable[T]],
+    *,
+    retries: int,
+    backoff: Backoff,
+    on_retry: Callable[[BaseException, int, float], None] | None = None,
+) -> T:
+    """`retry` for coroutines: the same decisions, with ``asyncio.sleep`` between attempts."""
+    attempt = 0
+    while True:
+        try:
+            return await operation()
+        except Exception as exc:  # noqa: BLE001 - re-raised unless it is worth another attempt
+            attempt += 1
+            await asyncio.sleep(_delay_or_raise(exc, attempt, retries, backoff, on_retry))
+
+
+def _delay_or_raise(
+    exc: Exception,
+    attempt: int,
+    retries: int,
+    backoff: Backoff,
+    on_retry: Callable[[BaseException, int, float], None] | None,
+) -> float:
+    """The delay before retry number `attempt` (from 1); re-raise `exc` when there is none."""
+    if attempt > retries or not is_retryable(exc):
+        raise exc
+    delay = backoff.next()
+    if on_retry is not None:
+        on_retry(exc, attempt, delay)
+    return delay

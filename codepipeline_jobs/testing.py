@@ -58,6 +58,7 @@ injects one exactly where a test needs it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import threading
 import time
@@ -72,10 +73,11 @@ from ._fake_wire import ServiceError, decode_request, error_response, json_respo
 from ._rules import validate_request
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 
     from botocore.awsrequest import AWSPreparedRequest, AWSResponse
     from mypy_boto3_codepipeline import CodePipelineClient
+    from types_aiobotocore_codepipeline import CodePipelineClient as AioCodePipelineClient
 
     from ._models import ActionTypeId, Artifact, EncryptionKey
 
@@ -216,6 +218,30 @@ class FakeCodePipeline:
         )
         self.attach(client)
         return client
+
+    @contextlib.asynccontextmanager
+    async def aio_client(self, **kwargs: Any) -> AsyncGenerator[AioCodePipelineClient]:
+        """A real aiobotocore CodePipeline client served by this fake, open for the ``async with``.
+
+        Needs the ``aio`` extra. It has fake credentials and the fake's region
+        unless `kwargs` say otherwise; `kwargs` are passed to aiobotocore's
+        ``create_client``.
+
+        Example:
+            ```python
+            async with fake.aio_client() as client:
+                jobs = await aio.poll_for_jobs(client, action)
+            ```
+        """
+        from aiobotocore.session import get_session  # noqa: PLC0415 - the optional aio extra
+
+        kwargs.setdefault("region_name", self.region)
+        kwargs.setdefault("aws_access_key_id", "testing")
+        kwargs.setdefault("aws_secret_access_key", "testing")
+        kwargs.setdefault("aws_session_token", "testing")
+        async with get_session().create_client("codepipeline", **kwargs) as client:
+            self.attach(client)
+            yield client
 
     def attach(self, client: object) -> None:
         """Serve every request of a boto3 (or aiobotocore) CodePipeline client from now on.

@@ -41,12 +41,10 @@ import logging
 import signal
 import threading
 import time
-import traceback
 from abc import ABC, abstractmethod
-from collections.abc import Callable, MutableMapping
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeAlias, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Generic, TypeAlias, TypeVar
 
-import attrs
 from botocore.exceptions import ClientError
 
 from ._calls import (
@@ -58,12 +56,31 @@ from ._calls import (
     run,
 )
 from ._errors import ValidationError
-from ._models import FailureDetails, Job, ThirdPartyJob, ThirdPartyJobDetails
-from ._outcomes import Continuation, Failure, Outcome, Success, report_call
-from ._redact import describe_exception, job_secrets, scrub
+from ._models import Job, ThirdPartyJob, ThirdPartyJobDetails
+from ._outcomes import Continuation, Failure, Outcome, Success
+from ._redact import describe_exception, job_secrets
 from ._rules import validate_custom_owner, validate_query_param, validate_third_party_owner
-from ._values import JobStatus
-from ._worker_retry import Backoff, error_code, is_retryable, retry, was_retried
+from ._worker_core import (
+    Claimed,
+    Counts,
+    JobLog,
+    Options,
+    Skip,
+    WorkerStats,
+    checked_token,
+    claim_failed,
+    failure_from_exception,
+    job_log,
+    nonce_of,
+    prepare_report,
+    report_failed,
+    retry_logger,
+    started_message,
+    status_is_ours,
+    stopped_message,
+    token_lookup_failed,
+)
+from ._worker_retry import Backoff, is_retryable, retry
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Mapping
@@ -71,7 +88,8 @@ if TYPE_CHECKING:
 
     from mypy_boto3_codepipeline import CodePipelineClient
 
-    from ._models import ActionTypeId, JobData, ThirdPartyJobData
+    from ._models import ActionTypeId
+    from ._values import JobStatus
 
 __all__ = [
     "Continuation",
@@ -92,79 +110,9 @@ Handler: TypeAlias = Callable[[Job], Outcome]
 PartnerHandler: TypeAlias = Callable[[ThirdPartyJobDetails], Outcome]
 """A partner action's job handler: takes the job's `ThirdPartyJobDetails`, returns an `Outcome`."""
 
-#: Errors of AcknowledgeJob / GetThirdPartyJobDetails that mean "another worker got it".
-_LOST_RACE = frozenset({
-    "InvalidNonceException", "JobNotFoundException", "InvalidJobException", "InvalidJobStateException",
-})
-
 _P = TypeVar("_P", bound="Job | ThirdPartyJob")
 _J = TypeVar("_J", bound="Job | ThirdPartyJobDetails")
-
-
-@attrs.frozen(kw_only=True)
-class WorkerStats:
-    """A snapshot of what a worker did since it was created.
-
-    Each job polled ends in exactly one of `succeeded`, `failed`, `continued`,
-    `skipped` or `errors`, so ``received`` is their sum once the worker is idle.
-    """
-
-    received: int = 0
-    """Jobs handed to this worker by its polls."""
-    succeeded: int = 0
-    """Jobs reported as succeeded (`Success` or ``None``)."""
-    failed: int = 0
-    """Jobs reported as failed (a `Failure`, or an exception in the handler)."""
-    continued: int = 0
-    """Jobs reported with a continuation token (`Continuation`)."""
-    skipped: int = 0
-    """Jobs another worker claimed first, or left unclaimed because the worker was stopping."""
-    errors: int = 0
-    """Jobs that could not be claimed or reported because of an error (see the log)."""
-    poll_errors: int = 0
-    """Polls that failed (throttled beyond botocore's retries, network down, ...)."""
-
-
-class _JobLog(logging.LoggerAdapter):  # type: ignore[type-arg]  # generic only in typeshed
-    """Prefixes messages with the job and adds ``job_id``, ``pipeline``, ``stage``, ``action``."""
-
-    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
-        extra: Mapping[str, object] = self.extra or {}
-        kwargs["extra"] = {**extra, **kwargs.get("extra", {})}
-        where = "/".join(str(extra[key]) for key in ("pipeline", "stage", "action") if extra.get(key))
-        prefix = f"job {extra.get('job_id')}" + (f" ({where})" if where else "")
-        return f"{prefix}: {msg}", kwargs
-
-
-def _job_log(job_id: str, data: JobData | ThirdPartyJobData | None = None) -> _JobLog:
-    context = data.pipeline_context if data is not None else None
-    extra = {
-        "job_id": job_id,
-        "pipeline": context.pipeline_name if context else None,
-        "stage": context.stage.name if context and context.stage else None,
-        "action": context.action.name if context and context.action else None,
-    }
-    return _JobLog(logger, extra)
-
-
-@attrs.frozen
-class _Claimed(Generic[_J]):
-    """A job this worker acknowledged and now owns."""
-
-    job: _J
-    client_token: str | None = attrs.field(default=None, repr=False)
-
-
-class _Skip(Exception):
-    """The job is not ours to work on: already counted and logged."""
-
-
-def _kind(outcome: Outcome) -> str:
-    if isinstance(outcome, Failure):
-        return "failed"
-    if isinstance(outcome, Continuation):
-        return "continued"
-    return "succeeded"
+_T = TypeVar("_T")
 
 
 class _Engine(ABC, Generic[_P, _J]):
@@ -185,15 +133,11 @@ class _Engine(ABC, Generic[_P, _J]):
         retry_delay_max: float,
         handle_signals: bool,
     ) -> None:
-        if isinstance(max_workers, bool) or max_workers < 1:  # pyright: ignore[reportUnnecessaryIsInstance]
-            message = f"max_workers must be an integer >= 1, got {max_workers!r}"
-            raise ValueError(message)
-        if not 0 < poll_interval_min <= poll_interval_max:
-            message = "poll intervals must satisfy 0 < poll_interval_min <= poll_interval_max"
-            raise ValueError(message)
-        if drain_timeout < 0 or report_retries < 0 or retry_delay < 0 or retry_delay_max < retry_delay:
-            message = "drain_timeout, report_retries and retry delays must be >= 0 (delay <= delay max)"
-            raise ValueError(message)
+        self.options = Options(
+            max_workers=max_workers, poll_interval_min=poll_interval_min,
+            poll_interval_max=poll_interval_max, drain_timeout=drain_timeout,
+            report_retries=report_retries, retry_delay=retry_delay, retry_delay_max=retry_delay_max,
+        )
         self.client = client
         self.action_type_id = action_type_id
         self.handler = handler
@@ -216,8 +160,7 @@ class _Engine(ABC, Generic[_P, _J]):
         self._reserved = 0
         self._idle_until = 0.0
         self._poll_error: ValidationError | None = None
-        self._counts = dict.fromkeys(attrs.fields_dict(WorkerStats), 0)
-        self._counts_lock = threading.Lock()
+        self._counts = Counts()
         self._running = threading.Lock()
 
     # --- what differs between custom and partner jobs ---------------------------------------
@@ -231,16 +174,15 @@ class _Engine(ABC, Generic[_P, _J]):
         """The id of a polled job."""
 
     @abstractmethod
-    def _claim(self, item: _P, log: _JobLog) -> _Claimed[_J]:
-        """Acknowledge a polled job; raise `_Skip` when it is not ours."""
+    def _claim(self, item: _P, log: JobLog) -> Claimed[_J]:
+        """Acknowledge a polled job; raise `Skip` when it is not ours."""
 
     # --- public API ---------------------------------------------------------------------------
 
     @property
     def stats(self) -> WorkerStats:
         """What the worker did so far (a consistent snapshot)."""
-        with self._counts_lock:
-            return WorkerStats(**self._counts)
+        return self._counts.snapshot()
 
     @property
     def stopping(self) -> bool:
@@ -273,11 +215,7 @@ class _Engine(ABC, Generic[_P, _J]):
             raise RuntimeError(message)
         try:
             with self._signals_stop_me():
-                logger.info(
-                    "worker started: %s/%s/%s version %s, %d thread(s)",
-                    self.action_type_id.category, self.action_type_id.owner,
-                    self.action_type_id.provider, self.action_type_id.version, self.max_workers,
-                )
+                logger.info("%s", started_message(self.action_type_id, self.max_workers, "thread(s)"))
                 try:
                     self._loop()
                 finally:
@@ -303,7 +241,7 @@ class _Engine(ABC, Generic[_P, _J]):
         if free < 1:
             return 0
         batch = self._poll(free)
-        self._count("received", len(batch))
+        self._counts.add("received", len(batch))
         threads = [self._start(item) for item in batch]
         for thread in threads:
             thread.join()
@@ -315,7 +253,7 @@ class _Engine(ABC, Generic[_P, _J]):
         # Polls run in their own short-lived threads, so that a slot freed while a poll is in
         # flight is filled by another poll at once instead of waiting for the first one. Slots
         # asked for by polls in flight are reserved: jobs held + reserved never exceed max_workers.
-        idle = Backoff(self.poll_interval_min, self.poll_interval_max, spread_floor=0.5)
+        idle = self.options.idle_backoff()
         with self._capacity:
             while not self._stopping.is_set():
                 free = self.max_workers - len(self._holding) - self._reserved
@@ -343,11 +281,11 @@ class _Engine(ABC, Generic[_P, _J]):
                 delay = idle.next()
                 self._idle_until = time.monotonic() + delay
                 self._capacity.notify_all()
-            self._count("poll_errors")
+            self._counts.add("poll_errors")
             level = logging.WARNING if is_retryable(exc) else logging.ERROR
             logger.log(level, "poll failed (%s); next poll in %.1f s", describe_exception(exc), delay)
             return
-        self._count("received", len(batch))
+        self._counts.add("received", len(batch))
         with self._capacity:
             self._reserved -= size
             if batch:
@@ -387,11 +325,7 @@ class _Engine(ABC, Generic[_P, _J]):
                 "signal): %s", len(left), self.drain_timeout, ", ".join(left),
             )
         else:
-            s = self.stats
-            logger.info(
-                "worker stopped: %d succeeded, %d failed, %d continued, %d skipped, %d error(s)",
-                s.succeeded, s.failed, s.continued, s.skipped, s.errors,
-            )
+            logger.info("%s", stopped_message(self.stats))
 
     @contextlib.contextmanager
     def _signals_stop_me(self) -> Generator[None]:
@@ -421,22 +355,22 @@ class _Engine(ABC, Generic[_P, _J]):
 
     def _process(self, item: _P) -> None:
         job_id = self._job_id(item)
-        log = _job_log(job_id, item.data if isinstance(item, Job) else None)
+        log = job_log(job_id, item.data if isinstance(item, Job) else None)
         try:
             if self._stopping.is_set():
                 log.info("not acknowledged: the worker is stopping; left for another worker")
-                self._count("skipped")
+                self._counts.add("skipped")
                 return
             try:
                 claimed = self._claim(item, log)
-            except _Skip:
+            except Skip:
                 return
-            log = _job_log(job_id, claimed.job.data)
+            log = job_log(job_id, claimed.job.data)
             outcome = self._handle(claimed, log)
             self._release_slot(job_id)
             self._report(claimed, outcome, log)
         except Exception as exc:  # noqa: BLE001 - one job's trouble must not kill the worker
-            self._count("errors")
+            self._counts.add("errors")
             log.error("unexpected error: %s", describe_exception(exc))  # no traceback: it may carry secrets
         finally:
             with self._capacity:
@@ -449,33 +383,16 @@ class _Engine(ABC, Generic[_P, _J]):
             self._holding.discard(job_id)
             self._capacity.notify_all()
 
-    def _handle(self, claimed: _Claimed[_J], log: _JobLog) -> Outcome:
-        job = claimed.job
+    def _handle(self, claimed: Claimed[_J], log: JobLog) -> Outcome:
         log.info("started")
         try:
-            return self.handler(job)
+            return self.handler(claimed.job)
         except Exception as exc:  # noqa: BLE001 - a handler's exception is a failed job
-            secrets = [*job_secrets(job), *([claimed.client_token] if claimed.client_token else [])]
-            details = FailureDetails.from_exception(exc, job=job)
-            details = attrs.evolve(details, message=scrub(details.message, secrets))
-            log.error(
-                "handler raised %s; reporting a failure\n%s",
-                type(exc).__name__, scrub("".join(traceback.format_exception(exc)), secrets).rstrip(),
-            )
-            return Failure(details.message, details.type)
+            return failure_from_exception(claimed, exc, log)
 
-    def _report(self, claimed: _Claimed[_J], outcome: Outcome, log: _JobLog) -> None:
-        job, token = claimed.job, claimed.client_token
-        secrets = [*job_secrets(job), *([token] if token else [])]
-        try:
-            call = report_call(job.id, outcome, client_token=token)
-            call.validate(self.client.meta.service_model)
-        except (TypeError, ValidationError) as exc:
-            message = scrub(describe_exception(exc), secrets)
-            log.error("the handler's outcome cannot be reported (%s); reporting a failure", message)
-            outcome = Failure(f"the job handler returned an outcome that cannot be reported: {message}")
-            call = report_call(job.id, outcome, client_token=token)
-        kind = _kind(outcome)
+    def _report(self, claimed: Claimed[_J], outcome: Outcome, log: JobLog) -> None:
+        call, kind = prepare_report(claimed, outcome, log, self.client.meta.service_model)
+        secrets = claimed.secrets()
         attempts = 0
 
         def send() -> None:
@@ -484,64 +401,28 @@ class _Engine(ABC, Generic[_P, _J]):
             run(self.client, call)
 
         try:
-            retry(send, retries=self.report_retries, backoff=self._retry_backoff(),
-                  on_retry=self._on_retry(log, "report", secrets))
+            retry(send, retries=self.report_retries, backoff=self.options.retry_backoff(),
+                  on_retry=retry_logger(log, "report", secrets, self.report_retries))
         except Exception as exc:  # noqa: BLE001 - logged and counted; the worker goes on
-            if error_code(exc) != "InvalidJobStateException":
-                log.error("could not report %s after %d attempt(s): %s", kind, attempts,
-                          scrub(describe_exception(exc), secrets))
-                self._count("errors")
-            elif attempts > 1 or was_retried(exc):
-                # An earlier attempt landed and its reply was lost: the job is reported.
-                log.info("%s (already reported: an earlier attempt landed, its reply was lost)", kind)
-                self._count(kind)
-            else:
-                log.error("report refused: the job is no longer in progress (timed out, or reported "
-                          "elsewhere)")
-                self._count("errors")
+            report_failed(exc, attempts=attempts, kind=kind, log=log, secrets=secrets, counts=self._counts)
             return
         log.info("%s", kind)
-        self._count(kind)
+        self._counts.add(kind)
 
     # --- helpers for subclasses ---------------------------------------------------------------
 
-    def _retry_backoff(self) -> Backoff:
-        return Backoff(self.retry_delay, self.retry_delay_max)
-
-    def _on_retry(
-        self, log: _JobLog, what: str, secrets: list[str]
-    ) -> Callable[[BaseException, int, float], None]:
-        def on_retry(exc: BaseException, attempt: int, delay: float) -> None:
-            log.warning("%s failed (%s); retry %d of %d in %.2f s", what,
-                        scrub(describe_exception(exc), secrets), attempt, self.report_retries, delay)
-        return on_retry
-
-    def _acknowledge(self, log: _JobLog, ack: Callable[[], JobStatus], secrets: list[str]) -> None:
-        """Acknowledge; raise `_Skip` unless the job is now ours and in progress."""
+    def _retrying(self, operation: Callable[[], _T], log: JobLog, what: str, secrets: list[str]) -> _T:
+        """Run a claim step with the worker's retries; a `ClientError` becomes a counted `Skip`."""
         try:
-            status = retry(ack, retries=self.report_retries, backoff=self._retry_backoff(),
-                           on_retry=self._on_retry(log, "acknowledge", secrets))
+            return retry(operation, retries=self.report_retries, backoff=self.options.retry_backoff(),
+                         on_retry=retry_logger(log, what, secrets, self.report_retries))
         except ClientError as exc:
-            self._lost_race_or_error(exc, log, "acknowledge", secrets)
-        if status != JobStatus.IN_PROGRESS:
-            log.info("skipped: acknowledged, but its status is %s", status)
-            self._count("skipped")
-            raise _Skip
+            raise claim_failed(exc, log, what, secrets, self._counts) from exc
 
-    def _lost_race_or_error(
-        self, exc: ClientError, log: _JobLog, what: str, secrets: list[str]
-    ) -> NoReturn:
-        if error_code(exc) in _LOST_RACE:
-            log.info("skipped: another worker claimed it first (%s)", error_code(exc))
-            self._count("skipped")
-        else:
-            log.error("%s failed: %s", what, scrub(describe_exception(exc), secrets))
-            self._count("errors")
-        raise _Skip from exc
-
-    def _count(self, name: str, by: int = 1) -> None:
-        with self._counts_lock:
-            self._counts[name] += by
+    def _acknowledge(self, log: JobLog, ack: Callable[[], JobStatus], secrets: list[str]) -> None:
+        """Acknowledge; raise `Skip` unless the job is now ours and in progress."""
+        if not status_is_ours(self._retrying(ack, log, "acknowledge", secrets), log, self._counts):
+            raise Skip
 
 
 class JobWorker(_Engine[Job, Job]):
@@ -620,15 +501,10 @@ class JobWorker(_Engine[Job, Job]):
     def _job_id(self, item: Job) -> str:
         return item.id
 
-    def _claim(self, item: Job, log: _JobLog) -> _Claimed[Job]:
-        secrets = job_secrets(item)
-        nonce = item.nonce
-        if nonce is None:
-            log.error("cannot acknowledge: the poll reply carries no nonce")
-            self._count("errors")
-            raise _Skip
-        self._acknowledge(log, lambda: acknowledge_job(self.client, item.id, nonce), secrets)
-        return _Claimed(item)
+    def _claim(self, item: Job, log: JobLog) -> Claimed[Job]:
+        nonce = nonce_of(item.nonce, "the poll reply", log, self._counts)
+        self._acknowledge(log, lambda: acknowledge_job(self.client, item.id, nonce), job_secrets(item))
+        return Claimed(item)
 
 
 class ThirdPartyJobWorker(_Engine[ThirdPartyJob, ThirdPartyJobDetails]):
@@ -692,33 +568,20 @@ class ThirdPartyJobWorker(_Engine[ThirdPartyJob, ThirdPartyJobDetails]):
     def _job_id(self, item: ThirdPartyJob) -> str:
         return item.job_id
 
-    def _claim(self, item: ThirdPartyJob, log: _JobLog) -> _Claimed[ThirdPartyJobDetails]:
+    def _claim(self, item: ThirdPartyJob, log: JobLog) -> Claimed[ThirdPartyJobDetails]:
         try:
             token = self.client_token_for(item.client_id)
         except Exception as exc:  # the user's lookup failed: log, leave the job
-            log.error("no client token for client id %s: %s", item.client_id, type(exc).__name__)
-            self._count("errors")
-            raise _Skip from exc
-        if not token:
-            log.error("no client token for client id %s", item.client_id)
-            self._count("errors")
-            raise _Skip
-        try:
-            details = retry(
-                lambda: get_third_party_job_details(self.client, item.job_id, token),
-                retries=self.report_retries, backoff=self._retry_backoff(),
-                on_retry=self._on_retry(log, "reading the job", [token]),
-            )
-        except ClientError as exc:
-            self._lost_race_or_error(exc, log, "reading the job", [token])
-        log = _job_log(item.job_id, details.data)
-        nonce = details.nonce
-        if nonce is None:
-            log.error("cannot acknowledge: the job's details carry no nonce")
-            self._count("errors")
-            raise _Skip
+            raise token_lookup_failed(exc, item.client_id, log, self._counts) from exc
+        token = checked_token(token, item.client_id, log, self._counts)
+        details = self._retrying(
+            lambda: get_third_party_job_details(self.client, item.job_id, token),
+            log, "reading the job", [token],
+        )
+        log = job_log(item.job_id, details.data)
+        nonce = nonce_of(details.nonce, "the job's details", log, self._counts)
         self._acknowledge(
             log, lambda: acknowledge_third_party_job(self.client, item.job_id, nonce, token),
-            [*job_secrets(details), token],
+            Claimed(details, token).secrets(),
         )
-        return _Claimed(details, token)
+        return Claimed(details, token)

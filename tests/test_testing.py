@@ -62,8 +62,11 @@ def fake() -> FakeCodePipeline:
 
 @pytest.fixture
 def fake_client(fake: FakeCodePipeline) -> CodePipelineClient:
-    """A real boto3 client served by `fake`."""
-    return fake.client()
+    """A real boto3 client served by `fake`, with botocore's standard retries (3 attempts).
+
+    Pinned: botocore's default retry mode changed from legacy (5 attempts) to standard in 1.44.
+    """
+    return fake.client(config=botocore.config.Config(retries={"mode": "standard"}))
 
 
 def claim(client: CodePipelineClient) -> str:

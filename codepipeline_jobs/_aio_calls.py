@@ -1,0 +1,205 @@
+"""The job-worker calls as coroutines over an aiobotocore CodePipeline client.
+
+Every coroutine builds the very `Call` its synchronous twin in `_calls` builds
+(`requests`), so validation, the wire form of the request and the reading of
+the reply are the same code; only the sending is awaited.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ._calls import PARSER_CRASHES, requests
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from types_aiobotocore_codepipeline import CodePipelineClient
+
+    from ._calls import Call
+    from ._models import (
+        ActionTypeId,
+        CurrentRevision,
+        ExecutionDetails,
+        FailureDetails,
+        Job,
+        JobDetails,
+        PipelineExecution,
+        ThirdPartyJob,
+        ThirdPartyJobDetails,
+    )
+    from ._values import JobStatus
+
+__all__ = [
+    "acknowledge_job",
+    "acknowledge_third_party_job",
+    "get_job_details",
+    "get_pipeline_execution",
+    "get_third_party_job_details",
+    "poll_for_jobs",
+    "poll_for_third_party_jobs",
+    "put_job_failure_result",
+    "put_job_success_result",
+    "put_third_party_job_failure_result",
+    "put_third_party_job_success_result",
+    "run",
+]
+
+R = TypeVar("R")
+
+
+async def run(client: CodePipelineClient, call: Call[R]) -> R:
+    """Validate `call`, send it through the aiobotocore `client` and read the reply."""
+    call.validate(client.meta.service_model)
+    method: Any = getattr(client, call.method)
+    try:
+        reply = await method(**call.params)
+    except PARSER_CRASHES as exc:
+        raise call.parse_failure(exc) from exc
+    return call.finish(reply)
+
+
+async def poll_for_jobs(
+    client: CodePipelineClient,
+    action_type_id: ActionTypeId,
+    *,
+    max_batch_size: int | None = None,
+    query_param: Mapping[str, str] | None = None,
+) -> list[Job]:
+    """Ask CodePipeline for queued jobs of a custom action type (PollForJobs).
+
+    The coroutine form of `codepipeline_jobs.poll_for_jobs`: same arguments
+    (an aiobotocore client), same rules, same result and errors.
+
+    Example:
+        ```python
+        jobs = await aio.poll_for_jobs(client, action_type_id, max_batch_size=5)
+        ```
+    """
+    return await run(client, requests.poll_for_jobs(
+        action_type_id, max_batch_size=max_batch_size, query_param=query_param
+    ))
+
+
+async def get_pipeline_execution(
+    client: CodePipelineClient, pipeline_name: str, pipeline_execution_id: str
+) -> PipelineExecution:
+    """Read a pipeline execution.
+
+    The coroutine form of `codepipeline_jobs.get_pipeline_execution`.
+    """
+    return await run(client, requests.get_pipeline_execution(pipeline_name, pipeline_execution_id))
+
+
+async def put_job_success_result(
+    client: CodePipelineClient,
+    job_id: str,
+    *,
+    current_revision: CurrentRevision | None = None,
+    continuation_token: str | None = None,
+    execution_details: ExecutionDetails | None = None,
+    output_variables: Mapping[str, str] | None = None,
+) -> None:
+    """Report that a custom action job succeeded.
+
+    The coroutine form of `codepipeline_jobs.put_job_success_result`.
+    """
+    await run(client, requests.put_job_success_result(
+        job_id,
+        current_revision=current_revision,
+        continuation_token=continuation_token,
+        execution_details=execution_details,
+        output_variables=output_variables,
+    ))
+
+
+async def put_third_party_job_success_result(
+    client: CodePipelineClient,
+    job_id: str,
+    client_token: str,
+    *,
+    current_revision: CurrentRevision | None = None,
+    continuation_token: str | None = None,
+    execution_details: ExecutionDetails | None = None,
+) -> None:
+    """Report that a partner job succeeded.
+
+    The coroutine form of `codepipeline_jobs.put_third_party_job_success_result`.
+    """
+    await run(client, requests.put_third_party_job_success_result(
+        job_id,
+        client_token,
+        current_revision=current_revision,
+        continuation_token=continuation_token,
+        execution_details=execution_details,
+    ))
+
+
+async def acknowledge_job(client: CodePipelineClient, job_id: str, nonce: str) -> JobStatus:
+    """Claim a polled job with its nonce.
+
+    The coroutine form of `codepipeline_jobs.acknowledge_job`.
+    """
+    return await run(client, requests.acknowledge_job(job_id, nonce))
+
+
+async def get_job_details(client: CodePipelineClient, job_id: str) -> JobDetails:
+    """Read a job again, with fresh credentials.
+
+    The coroutine form of `codepipeline_jobs.get_job_details`.
+    """
+    return await run(client, requests.get_job_details(job_id))
+
+
+async def put_job_failure_result(
+    client: CodePipelineClient, job_id: str, failure_details: FailureDetails
+) -> None:
+    """Report that a custom action job failed.
+
+    The coroutine form of `codepipeline_jobs.put_job_failure_result`.
+    """
+    await run(client, requests.put_job_failure_result(job_id, failure_details))
+
+
+async def poll_for_third_party_jobs(
+    client: CodePipelineClient, action_type_id: ActionTypeId, *, max_batch_size: int | None = None
+) -> list[ThirdPartyJob]:
+    """Ask for queued partner jobs.
+
+    The coroutine form of `codepipeline_jobs.poll_for_third_party_jobs`.
+    """
+    return await run(client, requests.poll_for_third_party_jobs(
+        action_type_id, max_batch_size=max_batch_size
+    ))
+
+
+async def acknowledge_third_party_job(
+    client: CodePipelineClient, job_id: str, nonce: str, client_token: str
+) -> JobStatus:
+    """Claim a partner job.
+
+    The coroutine form of `codepipeline_jobs.acknowledge_third_party_job`.
+    """
+    return await run(client, requests.acknowledge_third_party_job(job_id, nonce, client_token))
+
+
+async def get_third_party_job_details(
+    client: CodePipelineClient, job_id: str, client_token: str
+) -> ThirdPartyJobDetails:
+    """Read a partner job.
+
+    The coroutine form of `codepipeline_jobs.get_third_party_job_details`.
+    """
+    return await run(client, requests.get_third_party_job_details(job_id, client_token))
+
+
+async def put_third_party_job_failure_result(
+    client: CodePipelineClient, job_id: str, client_token: str, failure_details: FailureDetails
+) -> None:
+    """Report that a partner job failed.
+
+    The coroutine form of `codepipeline_jobs.put_third_party_job_failure_result`.
+    """
+    await run(
+        client, requests.put_third_party_job_failure_result(job_id, client_token, failure_details)
+    )

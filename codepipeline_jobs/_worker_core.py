@@ -1,0 +1,315 @@
+"""What the threaded and the asyncio workers decide alike, with no I/O of its own.
+
+Both runtimes poll, claim, handle and report in the same steps; they differ
+only in how they wait (threads or tasks). Every decision - which outcome is
+reported and how, what an error during a claim or a report means, what gets
+counted and logged - lives here once, so the two workers cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import attrs
+
+from ._errors import ValidationError
+from ._models import FailureDetails, Job, ThirdPartyJobDetails
+from ._outcomes import Continuation, Failure, Outcome, report_call
+from ._redact import describe_exception, job_secrets, scrub
+from ._values import JobStatus
+from ._worker_retry import Backoff, error_code, was_retried
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, MutableMapping
+
+    from ._calls import Call
+    from ._models import ActionTypeId, JobData, ThirdPartyJobData
+
+__all__ = [
+    "Claimed",
+    "Counts",
+    "JobLog",
+    "Options",
+    "Skip",
+    "WorkerStats",
+    "checked_token",
+    "claim_failed",
+    "failure_from_exception",
+    "job_log",
+    "nonce_of",
+    "prepare_report",
+    "report_failed",
+    "retry_logger",
+    "started_message",
+    "status_is_ours",
+    "stopped_message",
+    "token_lookup_failed",
+]
+
+logger = logging.getLogger("codepipeline_jobs.worker")
+
+#: Errors of AcknowledgeJob / GetThirdPartyJobDetails that mean "another worker got it".
+_LOST_RACE = frozenset({
+    "InvalidNonceException", "JobNotFoundException", "InvalidJobException", "InvalidJobStateException",
+})
+
+_J = TypeVar("_J", bound="Job | ThirdPartyJobDetails")
+
+
+@attrs.frozen(kw_only=True)
+class WorkerStats:
+    """A snapshot of what a worker did since it was created.
+
+    Each job polled ends in exactly one of `succeeded`, `failed`, `continued`,
+    `skipped` or `errors`, so ``received`` is their sum once the worker is idle.
+    """
+
+    received: int = 0
+    """Jobs handed to this worker by its polls."""
+    succeeded: int = 0
+    """Jobs reported as succeeded (`Success` or ``None``)."""
+    failed: int = 0
+    """Jobs reported as failed (a `Failure`, or an exception in the handler)."""
+    continued: int = 0
+    """Jobs reported with a continuation token (`Continuation`)."""
+    skipped: int = 0
+    """Jobs another worker claimed first, or left unclaimed because the worker was stopping."""
+    errors: int = 0
+    """Jobs that could not be claimed or reported because of an error (see the log)."""
+    poll_errors: int = 0
+    """Polls that failed (throttled beyond botocore's retries, network down, ...)."""
+
+
+class Counts:
+    """The counters behind `WorkerStats`, safe to bump from any thread."""
+
+    def __init__(self) -> None:
+        self._counts = dict.fromkeys(attrs.fields_dict(WorkerStats), 0)
+        self._lock = threading.Lock()
+
+    def add(self, name: str, by: int = 1) -> None:
+        """Add `by` to the counter `name`."""
+        with self._lock:
+            self._counts[name] += by
+
+    def snapshot(self) -> WorkerStats:
+        """A consistent copy of every counter."""
+        with self._lock:
+            return WorkerStats(**self._counts)
+
+
+@attrs.frozen(kw_only=True)
+class Options:
+    """The tuning every worker takes, checked once.
+
+    Raises:
+        ValueError: An option is out of range.
+    """
+
+    max_workers: int
+    poll_interval_min: float
+    poll_interval_max: float
+    drain_timeout: float
+    report_retries: int
+    retry_delay: float
+    retry_delay_max: float
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.max_workers, bool) or self.max_workers < 1:  # pyright: ignore[reportUnnecessaryIsInstance]
+            message = f"max_workers must be an integer >= 1, got {self.max_workers!r}"
+            raise ValueError(message)
+        if not 0 < self.poll_interval_min <= self.poll_interval_max:
+            message = "poll intervals must satisfy 0 < poll_interval_min <= poll_interval_max"
+            raise ValueError(message)
+        if (
+            self.drain_timeout < 0 or self.report_retries < 0 or self.retry_delay < 0
+            or self.retry_delay_max < self.retry_delay
+        ):
+            message = "drain_timeout, report_retries and retry delays must be >= 0 (delay <= delay max)"
+            raise ValueError(message)
+
+    def idle_backoff(self) -> Backoff:
+        """The delays between polls while no job comes."""
+        return Backoff(self.poll_interval_min, self.poll_interval_max, spread_floor=0.5)
+
+    def retry_backoff(self) -> Backoff:
+        """The delays between retries of an acknowledge, a read or a report."""
+        return Backoff(self.retry_delay, self.retry_delay_max)
+
+
+class JobLog(logging.LoggerAdapter):  # type: ignore[type-arg]  # generic only in typeshed
+    """Prefixes messages with the job and adds ``job_id``, ``pipeline``, ``stage``, ``action``."""
+
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
+        extra: Mapping[str, object] = self.extra or {}
+        kwargs["extra"] = {**extra, **kwargs.get("extra", {})}
+        where = "/".join(str(extra[key]) for key in ("pipeline", "stage", "action") if extra.get(key))
+        prefix = f"job {extra.get('job_id')}" + (f" ({where})" if where else "")
+        return f"{prefix}: {msg}", kwargs
+
+
+def job_log(job_id: str, data: JobData | ThirdPartyJobData | None = None) -> JobLog:
+    """The logger for one job, naming its pipeline, stage and action when known."""
+    context = data.pipeline_context if data is not None else None
+    extra = {
+        "job_id": job_id,
+        "pipeline": context.pipeline_name if context else None,
+        "stage": context.stage.name if context and context.stage else None,
+        "action": context.action.name if context and context.action else None,
+    }
+    return JobLog(logger, extra)
+
+
+@attrs.frozen
+class Claimed(Generic[_J]):
+    """A job this worker acknowledged and now owns."""
+
+    job: _J
+    client_token: str | None = attrs.field(default=None, repr=False)
+
+    def secrets(self) -> list[str]:
+        """What must never show up in a log line about this job."""
+        return [*job_secrets(self.job), *([self.client_token] if self.client_token else [])]
+
+
+class Skip(Exception):
+    """The job is not ours to work on: already counted and logged."""
+
+
+def started_message(action_type_id: ActionTypeId, concurrency: int, unit: str) -> str:
+    """The log line of a worker starting."""
+    a = action_type_id
+    return f"worker started: {a.category}/{a.owner}/{a.provider} version {a.version}, {concurrency} {unit}"
+
+
+def stopped_message(stats: WorkerStats) -> str:
+    """The log line of a worker that stopped with nothing left in flight."""
+    s = stats
+    return (
+        f"worker stopped: {s.succeeded} succeeded, {s.failed} failed, {s.continued} continued, "
+        f"{s.skipped} skipped, {s.errors} error(s)"
+    )
+
+
+def retry_logger(
+    log: JobLog, what: str, secrets: list[str], retries: int
+) -> Callable[[BaseException, int, float], None]:
+    """The ``on_retry`` callback that logs each retry of `what`, secrets masked."""
+    def on_retry(exc: BaseException, attempt: int, delay: float) -> None:
+        log.warning("%s failed (%s); retry %d of %d in %.2f s", what,
+                    scrub(describe_exception(exc), secrets), attempt, retries, delay)
+    return on_retry
+
+
+def status_is_ours(status: JobStatus, log: JobLog, counts: Counts) -> bool:
+    """Whether an acknowledged job is ours to work on (``InProgress``); log and count it if not."""
+    if status == JobStatus.IN_PROGRESS:
+        return True
+    log.info("skipped: acknowledged, but its status is %s", status)
+    counts.add("skipped")
+    return False
+
+
+def claim_failed(exc: Exception, log: JobLog, what: str, secrets: list[str], counts: Counts) -> Skip:
+    """Log and count an error while claiming a job; the `Skip` to raise from it.
+
+    Losing the race to another worker is normal and logged at INFO level;
+    anything else is an error.
+    """
+    code = error_code(exc)
+    if code in _LOST_RACE:
+        log.info("skipped: another worker claimed it first (%s)", code)
+        counts.add("skipped")
+    else:
+        log.error("%s failed: %s", what, scrub(describe_exception(exc), secrets))
+        counts.add("errors")
+    return Skip()
+
+
+def failure_from_exception(claimed: Claimed[Any], exc: Exception, log: JobLog) -> Failure:
+    """The `Failure` a handler's exception is reported as; logged with its traceback, secrets masked."""
+    job = claimed.job
+    secrets = claimed.secrets()
+    details = FailureDetails.from_exception(exc, job=job)
+    log.error(
+        "handler raised %s; reporting a failure\n%s",
+        type(exc).__name__, scrub("".join(traceback.format_exception(exc)), secrets).rstrip(),
+    )
+    return Failure(scrub(details.message, secrets), details.type)
+
+
+def _kind(outcome: Outcome) -> str:
+    if isinstance(outcome, Failure):
+        return "failed"
+    if isinstance(outcome, Continuation):
+        return "continued"
+    return "succeeded"
+
+
+def prepare_report(
+    claimed: Claimed[Any], outcome: Outcome, log: JobLog, service_model: Any
+) -> tuple[Call[None], str]:
+    """The call that reports `outcome`, checked, and the counter it lands in.
+
+    An outcome that cannot be reported (not an outcome at all, or breaking a
+    request rule) becomes a failure report that says why.
+    """
+    job_id, token = claimed.job.id, claimed.client_token
+    try:
+        call = report_call(job_id, outcome, client_token=token)
+        call.validate(service_model)
+    except (TypeError, ValidationError) as exc:
+        message = scrub(describe_exception(exc), claimed.secrets())
+        log.error("the handler's outcome cannot be reported (%s); reporting a failure", message)
+        outcome = Failure(f"the job handler returned an outcome that cannot be reported: {message}")
+        call = report_call(job_id, outcome, client_token=token)
+    return call, _kind(outcome)
+
+
+def report_failed(
+    exc: Exception, *, attempts: int, kind: str, log: JobLog, secrets: list[str], counts: Counts
+) -> None:
+    """Log and count a report that did not land after `attempts` attempts.
+
+    ``InvalidJobStateException`` after a retried attempt means an earlier
+    attempt landed and its reply was lost: the job is reported, and counted
+    as `kind`. Anything else is an error.
+    """
+    if error_code(exc) != "InvalidJobStateException":
+        log.error("could not report %s after %d attempt(s): %s", kind, attempts,
+                  scrub(describe_exception(exc), secrets))
+        counts.add("errors")
+    elif attempts > 1 or was_retried(exc):
+        log.info("%s (already reported: an earlier attempt landed, its reply was lost)", kind)
+        counts.add(kind)
+    else:
+        log.error("report refused: the job is no longer in progress (timed out, or reported elsewhere)")
+        counts.add("errors")
+
+
+def token_lookup_failed(exc: Exception, client_id: str, log: JobLog, counts: Counts) -> Skip:
+    """Log (without the exception's text, which may hold the token) and count a failed lookup."""
+    log.error("no client token for client id %s: %s", client_id, type(exc).__name__)
+    counts.add("errors")
+    return Skip()
+
+
+def checked_token(token: str, client_id: str, log: JobLog, counts: Counts) -> str:
+    """`token`, unless it is empty: then log, count and raise `Skip`."""
+    if not token:
+        log.error("no client token for client id %s", client_id)
+        counts.add("errors")
+        raise Skip
+    return token
+
+
+def nonce_of(nonce: str | None, where: str, log: JobLog, counts: Counts) -> str:
+    """The nonce to acknowledge with; log, count and `Skip` when `where` carries none."""
+    if nonce is None:
+        log.error("cannot acknowledge: %s carries no nonce", where)
+        counts.add("errors")
+        raise Skip
+    return nonce
