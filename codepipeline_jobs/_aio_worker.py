@@ -84,6 +84,11 @@ _J = TypeVar("_J", bound="Job | ThirdPartyJobDetails")
 _T = TypeVar("_T")
 
 
+def _settle(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
 class _AsyncEngine(ABC, Generic[_P, _J]):
     """The polling loop, concurrency limit, claiming, handling, reporting and draining, on asyncio."""
 
@@ -106,6 +111,7 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
             max_workers=max_concurrency, poll_interval_min=poll_interval_min,
             poll_interval_max=poll_interval_max, drain_timeout=drain_timeout,
             report_retries=report_retries, retry_delay=retry_delay, retry_delay_max=retry_delay_max,
+            concurrency_option="max_concurrency",
         )
         self.client = client
         self.action_type_id = action_type_id
@@ -115,7 +121,7 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
         self._stopping = False
         self._abandon = False
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._changed: asyncio.Event | None = None
+        self._waiters: set[asyncio.Future[None]] = set()
         self._executor: ThreadPoolExecutor | None = None
         self._executor_lock = threading.Lock()
         # A job holds a slot while it is claimed and handled; its report goes on in the same task
@@ -171,7 +177,9 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
 
         When the event loop runs in the main thread (and ``handle_signals`` is
         true), the first SIGTERM or SIGINT calls `stop`; a second one gives up
-        waiting for in-flight jobs, which are then cancelled.
+        waiting for in-flight jobs (their tasks go on while the loop runs).
+        Cancelling the task that awaits `run` drains too; cancelling it again
+        while it drains cancels the jobs in flight.
 
         Raises:
             RuntimeError: The worker is already running.
@@ -224,13 +232,11 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
 
     def _bind(self) -> None:
         loop = asyncio.get_running_loop()
-        if self._loop is not loop:
-            self._loop = loop
-            self._changed = asyncio.Event()
+        self._loop = loop
 
     def _wake(self) -> None:
-        if self._changed is not None:
-            self._changed.set()
+        for waiter in self._waiters:
+            _settle(waiter)
 
     def _wake_from_anywhere(self) -> None:
         loop = self._loop
@@ -240,22 +246,30 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
             loop.call_soon_threadsafe(self._wake)
 
     async def _wait(self, timeout: float) -> None:
-        """Sleep until something changes (a slot freed, a poll done, `stop`) or `timeout` passes."""
-        changed = self._changed
-        assert changed is not None  # bound by run()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(changed.wait(), timeout)
+        """Sleep until something changes (a slot freed, a poll done, `stop`) or `timeout` passes.
+
+        A future per wait, not ``asyncio.wait_for`` on an event: before Python 3.12 that can
+        swallow a cancellation arriving as the event is set, and `run` must always see it.
+        Nothing is missed between checking the state and waiting: both happen in one step of
+        the loop, and every change wakes the waiters from the loop.
+        """
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        timer = loop.call_later(max(timeout, 0.0), _settle, waiter)
+        self._waiters.add(waiter)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            self._waiters.discard(waiter)
 
     async def _poll_until_stopped(self) -> None:
         # Polls run as their own tasks, so that a slot freed while a poll is in flight is filled
         # by another poll at once. Slots asked for by polls in flight are reserved: jobs held +
         # reserved never exceed max_concurrency.
         loop = asyncio.get_running_loop()
-        changed = self._changed
-        assert changed is not None  # bound by run()
         idle = self.options.idle_backoff()
         while not self._stopping:
-            changed.clear()
             free = self.max_concurrency - len(self._holding) - self._reserved
             wait = self._idle_until - loop.time()
             if free < 1 or wait > 0:
@@ -313,8 +327,6 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     break
-                assert self._changed is not None  # bound by run()
-                self._changed.clear()
                 await self._wait(min(remaining, 0.5))
         except asyncio.CancelledError:  # cancelled again while draining: stop at once
             self._abandon = True
@@ -322,12 +334,12 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
             raise
         left = sorted(self._in_flight)
         if left:
+            # As the threaded worker leaves its threads: the tasks go on while the loop runs.
             logger.warning(
                 "stopped with %d job(s) still running (drain deadline of %.0f s passed or second "
-                "signal); cancelling them: %s", len(left), self.options.drain_timeout, ", ".join(left),
+                "signal): %s", len(left), self.options.drain_timeout, ", ".join(left),
             )
-        await self._cancel_in_flight()
-        if not left:
+        else:
             logger.info("%s", stopped_message(self.stats))
 
     async def _cancel_in_flight(self) -> None:
@@ -490,7 +502,7 @@ class AsyncJobWorker(_AsyncEngine[Job, Job]):
         poll_interval_min: The first delay after an empty poll, in seconds.
         poll_interval_max: The longest delay between polls when idle, in seconds.
         drain_timeout: How long `run` waits for in-flight jobs after `stop`, in
-            seconds; jobs still running then are cancelled.
+            seconds; jobs still running then go on as tasks while the loop runs.
         report_retries: How many more times to try an acknowledge or a report
             that failed with throttling, a 5xx or a dropped connection.
         retry_delay: The ceiling of the first delay between those retries, in seconds.

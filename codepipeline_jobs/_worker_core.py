@@ -116,10 +116,11 @@ class Options:
     report_retries: int
     retry_delay: float
     retry_delay_max: float
+    concurrency_option: str = "max_workers"
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.max_workers, bool) or self.max_workers < 1:  # pyright: ignore[reportUnnecessaryIsInstance]
-            message = f"max_workers must be an integer >= 1, got {self.max_workers!r}"
+            message = f"{self.concurrency_option} must be an integer >= 1, got {self.max_workers!r}"
             raise ValueError(message)
         if not 0 < self.poll_interval_min <= self.poll_interval_max:
             message = "poll intervals must satisfy 0 < poll_interval_min <= poll_interval_max"

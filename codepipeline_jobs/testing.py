@@ -233,15 +233,19 @@ class FakeCodePipeline:
                 jobs = await aio.poll_for_jobs(client, action)
             ```
         """
-        from aiobotocore.session import get_session  # noqa: PLC0415 - the optional aio extra
+        from aiobotocore.session import (  # pyright: ignore[reportMissingTypeStubs]  # noqa: PLC0415 - optional
+            get_session,  # pyright: ignore[reportUnknownVariableType]
+        )
 
         kwargs.setdefault("region_name", self.region)
         kwargs.setdefault("aws_access_key_id", "testing")
         kwargs.setdefault("aws_secret_access_key", "testing")
         kwargs.setdefault("aws_session_token", "testing")
-        async with get_session().create_client("codepipeline", **kwargs) as client:
+        session: Any = get_session()  # typed only with the types-aiobotocore packages
+        async with session.create_client("codepipeline", **kwargs) as client:
             self.attach(client)
-            yield client
+            served: AioCodePipelineClient = client
+            yield served
 
     def attach(self, client: object) -> None:
         """Serve every request of a boto3 (or aiobotocore) CodePipeline client from now on.

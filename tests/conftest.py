@@ -12,6 +12,7 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HTTPHeaders
 from botocore.stub import Stubber
 
 from codepipeline_jobs import ActionCategory, ActionOwner, ActionTypeId
+from tests.flavours import FLAVOURS, Flavour, activated, flavour_named
 
 if TYPE_CHECKING:
     from mypy_boto3_codepipeline import CodePipelineClient
@@ -46,6 +47,16 @@ def client() -> CodePipelineClient:
     return boto3.client("codepipeline", region_name="us-east-1")
 
 
+@pytest.fixture(params=FLAVOURS)
+def flavour(request: pytest.FixtureRequest) -> Iterator[Flavour]:
+    """The synchronous API, then `codepipeline_jobs.aio`: a test asking for it runs against both.
+
+    The calls and workers of `tests.flavours` go to this flavour for the test's duration.
+    """
+    with flavour_named(request.param) as chosen, activated(chosen):
+        yield chosen
+
+
 @pytest.fixture
 def stubber(client: CodePipelineClient) -> Iterator[Stubber]:
     """botocore's Stubber on `client`; asserts every queued reply was used."""
@@ -73,7 +84,13 @@ def raw_reply(client: CodePipelineClient) -> RawReply:
             headers = HTTPHeaders()
             headers["Content-Type"] = "application/x-amz-json-1.1"
             headers["x-amzn-RequestId"] = "r-1"
-            return AWSResponse(request.url, status, headers, _Raw(body))
+            return response_class(request.url, status, headers, _Raw(body))
+
+        response_class: type[AWSResponse] = AWSResponse
+        if any(cls.__module__.startswith("aiobotocore") for cls in type(client).__mro__):
+            from aiobotocore.awsrequest import AioAWSResponse
+
+            response_class = AioAWSResponse
 
         client.meta.events.register("before-send.codepipeline", reply)  # type: ignore[arg-type]
         return sent
@@ -94,6 +111,9 @@ class _Raw:
 
     def stream(self, **_: Any) -> Iterator[bytes]:
         yield self._body
+
+    async def read(self) -> bytes:
+        return self._body
 
 
 @pytest.fixture

@@ -28,6 +28,10 @@ from codepipeline_jobs import (
     ThirdPartyJob,
     ThirdPartyJobDetails,
     TriggerType,
+)
+from tests.conftest import ACTION, EXECUTION_ID, JOB_ID, PARTNER_ACTION, RawReply, json_reply
+from tests.flavours import (
+    Flavour,
     acknowledge_job,
     acknowledge_third_party_job,
     get_job_details,
@@ -40,7 +44,6 @@ from codepipeline_jobs import (
     put_third_party_job_failure_result,
     put_third_party_job_success_result,
 )
-from tests.conftest import ACTION, EXECUTION_ID, JOB_ID, PARTNER_ACTION, RawReply, json_reply
 
 if TYPE_CHECKING:
     from botocore.stub import Stubber
@@ -74,6 +77,13 @@ JOB_DATA: dict[str, Any] = {
     "artifactCredentials": {"accessKeyId": "ASIAEXAMPLE", "secretAccessKey": "SK", "sessionToken": "ST"},
     "encryptionKey": {"id": "arn:aws:kms:eu-west-1:123456789012:key/k", "type": "KMS"},
 }
+
+
+
+@pytest.fixture
+def client(flavour: Flavour) -> Any:
+    """Every test here that takes a client runs against the synchronous API and against `aio`."""
+    return flavour.client()
 
 
 # --- each call: the request sent and the reply read -----------------------------------------

@@ -12,13 +12,16 @@ from codepipeline_jobs import (
     FailureType,
     JobStatus,
     NotThirdPartyActionError,
+)
+from tests.conftest import ACTION, PARTNER_ACTION
+from tests.flavours import (
+    Flavour,
     acknowledge_third_party_job,
     get_third_party_job_details,
     poll_for_third_party_jobs,
     put_third_party_job_failure_result,
     put_third_party_job_success_result,
 )
-from tests.conftest import ACTION, PARTNER_ACTION
 
 if TYPE_CHECKING:
     from botocore.awsrequest import AWSPreparedRequest
@@ -42,6 +45,13 @@ DETAILS: dict[str, Any] = {
         "artifactCredentials": {"accessKeyId": "ASIAX", "secretAccessKey": "sk", "sessionToken": "st"},
     },
 }
+
+
+
+@pytest.fixture
+def client(flavour: Flavour) -> Any:
+    """Every test here that takes a client runs against the synchronous API and against `aio`."""
+    return flavour.client()
 
 
 def _queue_start(stubber: Stubber) -> None:

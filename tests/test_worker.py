@@ -1,4 +1,8 @@
-"""JobWorker and ThirdPartyJobWorker against the fake CodePipeline (and botocore's Stubber)."""
+"""The workers against the fake CodePipeline (and botocore's Stubber).
+
+Every test that takes the `fake`, `client` or `flavour` fixture runs twice: with the threaded
+`JobWorker`/`ThirdPartyJobWorker` and with the asyncio `AsyncJobWorker`/`AsyncThirdPartyJobWorker`.
+"""
 
 from __future__ import annotations
 
@@ -33,13 +37,12 @@ from codepipeline_jobs.testing import FakeCodePipeline, Faults
 from codepipeline_jobs.worker import (
     Continuation,
     Failure,
-    JobWorker,
     Outcome,
     Success,
-    ThirdPartyJobWorker,
     WorkerStats,
 )
 from tests.conftest import ACTION, JOB_ID, PARTNER_ACTION
+from tests.flavours import FLAVOURS, Flavour, WorkerLike, client_of, job_worker, partner_worker
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -58,15 +61,21 @@ DONE = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED})
 
 
 @pytest.fixture
-def fake() -> FakeCodePipeline:
-    """An empty fake CodePipeline."""
+def fake(flavour: Flavour) -> FakeCodePipeline:
+    """An empty fake CodePipeline; a test that takes it runs with the threaded and the asyncio workers."""
     return FakeCodePipeline(seed=5)
+
+
+@pytest.fixture
+def client(flavour: Flavour) -> Any:
+    """A client of the flavour under test (the tests that take one run with both workers)."""
+    return flavour.client()
 
 
 class Running:
     """A worker running `run()` in a background thread."""
 
-    def __init__(self, worker: JobWorker | ThirdPartyJobWorker) -> None:
+    def __init__(self, worker: WorkerLike) -> None:
         self.worker = worker
         self.thread = threading.Thread(target=worker.run, daemon=True)
         self.thread.start()
@@ -78,11 +87,11 @@ class Running:
 
 
 @pytest.fixture
-def running() -> Iterator[Callable[[JobWorker | ThirdPartyJobWorker], Running]]:
+def running() -> Iterator[Callable[[WorkerLike], Running]]:
     """Start workers in background threads; stop every one of them at the end of the test."""
     started: list[Running] = []
 
-    def start(worker: JobWorker | ThirdPartyJobWorker) -> Running:
+    def start(worker: WorkerLike) -> Running:
         started.append(Running(worker))
         return started[-1]
 
@@ -99,7 +108,7 @@ def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
         time.sleep(0.01)
 
 
-def settled(worker: JobWorker | ThirdPartyJobWorker) -> bool:
+def settled(worker: WorkerLike) -> bool:
     """Whether every job the worker received has ended one way or another."""
     s = worker.stats
     return s.received == s.succeeded + s.failed + s.continued + s.skipped + s.errors
@@ -108,7 +117,7 @@ def settled(worker: JobWorker | ThirdPartyJobWorker) -> bool:
 # --- the core guarantees --------------------------------------------------------------------
 
 
-def test_exactly_once_with_three_workers_under_throttling_and_lost_replies() -> None:
+def test_exactly_once_with_three_workers_under_throttling_and_lost_replies(flavour: Flavour) -> None:
     """3 workers x 4 threads, 30% throttling, 10% lost replies: one report and one handler run per job."""
     fake = FakeCodePipeline(seed=11)
     job_ids = [fake.add_job(ACTION, configuration={"N": str(n)}) for n in range(130)]
@@ -123,7 +132,7 @@ def test_exactly_once_with_three_workers_under_throttling_and_lost_replies() -> 
         n = int(job.data.action_configuration.configuration["N"]) if job.data.action_configuration else 0
         return Failure(f"job {n} fails") if n % 7 == 0 else Success()
 
-    workers = [JobWorker(fake.client(), ACTION, handler, max_workers=4, **FAST) for _ in range(3)]
+    workers = [job_worker(client_of(fake), ACTION, handler, max_workers=4, **FAST) for _ in range(3)]
     threads = [Running(worker) for worker in workers]
     try:
         wait_until(lambda: not any(
@@ -154,7 +163,7 @@ def test_exactly_once_with_three_workers_under_throttling_and_lost_replies() -> 
 
 
 def test_handler_exception_is_reported_as_a_failure_and_the_worker_goes_on(
-    fake: FakeCodePipeline, running: Callable[[JobWorker], Running], caplog: pytest.LogCaptureFixture
+    fake: FakeCodePipeline, running: Callable[[WorkerLike], Running], caplog: pytest.LogCaptureFixture
 ) -> None:
     """An exception becomes a JobFailed report with type and message, secrets masked."""
     bad = fake.add_job(ACTION, configuration={"Password": "s3cr3t-pa55"})
@@ -166,7 +175,7 @@ def test_handler_exception_is_reported_as_a_failure_and_the_worker_goes_on(
             raise RuntimeError(message)
         return None
 
-    worker = JobWorker(fake.client(), ACTION, handler, max_workers=1, **FAST)
+    worker = job_worker(client_of(fake), ACTION, handler, max_workers=1, **FAST)
     with caplog.at_level(logging.INFO, logger="codepipeline_jobs"):
         runner = running(worker)
         wait_until(lambda: fake.job(good).status in DONE and settled(worker))
@@ -183,7 +192,7 @@ def test_handler_exception_is_reported_as_a_failure_and_the_worker_goes_on(
 
 
 def test_one_handler_drives_a_job_through_three_steps(
-    fake: FakeCodePipeline, running: Callable[[JobWorker], Running]
+    fake: FakeCodePipeline, running: Callable[[WorkerLike], Running]
 ) -> None:
     """Continuations come back with the token; the last step reports output variables."""
     first = fake.add_job(ACTION)
@@ -198,7 +207,7 @@ def test_one_handler_drives_a_job_through_three_steps(
             return Continuation("step-2", ExecutionDetails(percent_complete=66))
         return Success(output_variables={"result": "done"})
 
-    worker = JobWorker(fake.client(), ACTION, handler, max_workers=2, **FAST)
+    worker = job_worker(client_of(fake), ACTION, handler, max_workers=2, **FAST)
     runner = running(worker)
     wait_until(lambda: worker.stats.succeeded == 1)
     runner.stop()
@@ -221,7 +230,7 @@ def test_stop_drains_in_flight_jobs_and_leaves_the_queue_alone(fake: FakeCodePip
         release.wait(10)
         return Success()
 
-    worker = JobWorker(fake.client(), ACTION, handler, max_workers=1, **FAST)
+    worker = job_worker(client_of(fake), ACTION, handler, max_workers=1, **FAST)
     runner = Running(worker)
     assert started.wait(10)
     worker.stop()
@@ -245,7 +254,7 @@ def test_drain_gives_up_at_its_deadline(fake: FakeCodePipeline, caplog: pytest.L
         release.wait(10)
         return Success()
 
-    worker = JobWorker(fake.client(), ACTION, handler, max_workers=1, **{**FAST, "drain_timeout": 0.2})
+    worker = job_worker(client_of(fake), ACTION, handler, max_workers=1, **{**FAST, "drain_timeout": 0.2})
     runner = Running(worker)
     assert started.wait(10)
     began = time.monotonic()
@@ -260,7 +269,7 @@ def test_drain_gives_up_at_its_deadline(fake: FakeCodePipeline, caplog: pytest.L
 def test_jobs_polled_after_stop_are_not_acknowledged(fake: FakeCodePipeline) -> None:
     """A stopped worker acknowledges nothing: run_once() does not even poll."""
     fake.add_job(ACTION)
-    worker = JobWorker(fake.client(), ACTION, lambda job: None, **FAST)
+    worker = job_worker(client_of(fake), ACTION, lambda job: None, **FAST)
     worker.stop()
     assert worker.run_once() == 0
     assert fake.calls == []
@@ -281,17 +290,36 @@ def handler(job):
     time.sleep(0.5)
     return Success()
 
-JobWorker(fake.client(), action, handler, max_workers=1, poll_interval_min=0.01,
-          poll_interval_max=0.05).run()
+{run}
 print(json.dumps([fake.job(first).status.value, fake.job(second).status.value]), flush=True)
 """
 
 
-def test_sigterm_drains_and_exits_cleanly() -> None:
+RUN_SYNC = """
+from codepipeline_jobs.worker import JobWorker
+JobWorker(fake.client(), action, handler, max_workers=1, poll_interval_min=0.01,
+          poll_interval_max=0.05).run()
+"""
+RUN_ASYNC = """
+import asyncio
+from codepipeline_jobs.aio import AsyncJobWorker
+
+async def main():
+    async with fake.aio_client() as client:
+        await AsyncJobWorker(client, action, handler, max_concurrency=1, poll_interval_min=0.01,
+                             poll_interval_max=0.05).run()
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("flavour_name", FLAVOURS)
+def test_sigterm_drains_and_exits_cleanly(flavour_name: str) -> None:
     """SIGTERM to a process running run() in its main thread: the in-flight job is reported, exit 0."""
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    script = SIGTERM_SCRIPT.replace("{run}", RUN_ASYNC if flavour_name == "async" else RUN_SYNC)
     with subprocess.Popen(
-        [sys.executable, "-c", SIGTERM_SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, env=env,
     ) as process:
         assert process.stdout is not None
@@ -303,7 +331,7 @@ def test_sigterm_drains_and_exits_cleanly() -> None:
 
 
 def test_batches_never_exceed_free_threads(
-    fake: FakeCodePipeline, running: Callable[[JobWorker], Running]
+    fake: FakeCodePipeline, running: Callable[[WorkerLike], Running]
 ) -> None:
     """maxBatchSize is the number of free threads; no poll happens while all threads are busy."""
     for _ in range(10):
@@ -311,7 +339,7 @@ def test_batches_never_exceed_free_threads(
     busy = 0
     lock = threading.Lock()
     polls: list[tuple[int, int]] = []
-    client = fake.client()
+    client = client_of(fake)
 
     def spy(params: dict[str, Any], **_: Any) -> None:
         with lock:
@@ -328,7 +356,7 @@ def test_batches_never_exceed_free_threads(
             busy -= 1
         return None
 
-    worker = JobWorker(client, ACTION, handler, max_workers=3, **FAST)
+    worker = job_worker(client, ACTION, handler, max_workers=3, **FAST)
     runner = running(worker)
     wait_until(lambda: worker.stats.succeeded == 10)
     runner.stop()
@@ -341,8 +369,8 @@ def test_repolls_at_once_after_a_non_empty_batch(fake: FakeCodePipeline) -> None
     """A full batch is followed by another poll without waiting the idle interval."""
     for _ in range(6):
         fake.add_job(ACTION)
-    worker = JobWorker(
-        fake.client(), ACTION, lambda job: None, max_workers=2,
+    worker = job_worker(
+        client_of(fake), ACTION, lambda job: None, max_workers=2,
         **{**FAST, "poll_interval_min": 30.0, "poll_interval_max": 30.0},
     )
     runner = Running(worker)
@@ -364,7 +392,7 @@ def test_run_once_handles_one_batch(fake: FakeCodePipeline) -> None:
     """run_once() polls for as many jobs as threads and returns when they are reported."""
     for _ in range(3):
         fake.add_job(ACTION)
-    worker = JobWorker(fake.client(), ACTION, lambda job: Success(), max_workers=2, **FAST)
+    worker = job_worker(client_of(fake), ACTION, lambda job: Success(), max_workers=2, **FAST)
     assert worker.run_once() == 2
     assert [job.status for job in fake.jobs()] == [JobStatus.SUCCEEDED] * 2 + [JobStatus.QUEUED]
     assert worker.run_once() == 1
@@ -378,7 +406,7 @@ def test_lost_report_reply_is_already_reported_not_a_failure(fake: FakeCodePipel
     """InvalidJobStateException after botocore retried a report whose reply was lost: counted, not flipped."""
     job_id = fake.add_job(ACTION)
     fake.inject_fault("PutJobSuccessResult", "lost_reply")
-    worker = JobWorker(fake.client(), ACTION, lambda job: Success(), **FAST)
+    worker = job_worker(client_of(fake), ACTION, lambda job: Success(), **FAST)
     assert worker.run_once() == 1
     job = fake.job(job_id)
     assert [report.kind for report in job.reports] == ["success"]
@@ -391,8 +419,8 @@ def test_reports_are_retried_beyond_botocore(fake: FakeCodePipeline) -> None:
     """A report throttled more often than botocore retries still lands, once."""
     job_id = fake.add_job(ACTION)
     fake.inject_fault("PutJobFailureResult", "throttle", times=4)
-    client = fake.client(config=_one_attempt())
-    worker = JobWorker(client, ACTION, lambda job: Failure("no"), report_retries=5, **FAST)
+    client = client_of(fake, config=_one_attempt())
+    worker = job_worker(client, ACTION, lambda job: Failure("no"), report_retries=5, **FAST)
     assert worker.run_once() == 1
     assert [report.kind for report in fake.job(job_id).reports] == ["failure"]
     assert fake.calls.count("PutJobFailureResult") == 5
@@ -403,7 +431,7 @@ def test_report_gives_up_after_its_retries(fake: FakeCodePipeline) -> None:
     """When the retries run out, the job counts as an error and nothing else is sent."""
     fake.add_job(ACTION)
     fake.inject_fault("PutJobSuccessResult", "throttle", times=10)
-    worker = JobWorker(fake.client(config=_one_attempt()), ACTION, lambda job: None,
+    worker = job_worker(client_of(fake, config=_one_attempt()), ACTION, lambda job: None,
                        report_retries=2, **FAST)
     assert worker.run_once() == 1
     assert fake.calls.count("PutJobSuccessResult") == 3
@@ -419,7 +447,7 @@ def test_invalid_state_on_a_first_report_is_an_error_not_a_failure_report(
         stub.add_response("poll_for_jobs", {"jobs": [{"id": JOB_ID, "nonce": "7", "data": {}}]})
         stub.add_response("acknowledge_job", {"status": "InProgress"})
         stub.add_client_error("put_job_success_result", "InvalidJobStateException", "job timed out")
-        worker = JobWorker(client, ACTION, lambda job: None, **FAST)
+        worker = job_worker(client, ACTION, lambda job: None, **FAST)
         assert worker.run_once() == 1
         stub.assert_no_pending_responses()
     assert worker.stats == WorkerStats(received=1, errors=1)
@@ -428,8 +456,8 @@ def test_invalid_state_on_a_first_report_is_an_error_not_a_failure_report(
 def test_an_outcome_that_cannot_be_reported_becomes_a_failure(fake: FakeCodePipeline) -> None:
     """An outcome breaking a request rule is reported as a failure saying why."""
     job_id = fake.add_job(ACTION)
-    worker = JobWorker(
-        fake.client(), ACTION, lambda job: Success(output_variables={"bad key!": "x"}), **FAST
+    worker = job_worker(
+        client_of(fake), ACTION, lambda job: Success(output_variables={"bad key!": "x"}), **FAST
     )
     worker.run_once()
     [report] = fake.job(job_id).reports
@@ -441,7 +469,7 @@ def test_an_outcome_that_cannot_be_reported_becomes_a_failure(fake: FakeCodePipe
 def test_a_handler_returning_garbage_fails_the_job(fake: FakeCodePipeline) -> None:
     """A handler returning something that is not an outcome fails its job."""
     job_id = fake.add_job(ACTION)
-    worker = JobWorker(fake.client(), ACTION, lambda job: "ok", **FAST)  # type: ignore[arg-type,return-value]
+    worker = job_worker(client_of(fake), ACTION, lambda job: "ok", **FAST)
     worker.run_once()
     [report] = fake.job(job_id).reports
     assert report.failure_details is not None
@@ -457,7 +485,7 @@ def test_lost_race_is_skipped_quietly(client: CodePipelineClient, caplog: pytest
     with Stubber(client) as stub:
         stub.add_response("poll_for_jobs", {"jobs": [{"id": JOB_ID, "nonce": "7", "data": {}}]})
         stub.add_client_error("acknowledge_job", "InvalidNonceException", "taken")
-        worker = JobWorker(client, ACTION, lambda job: ran.append(job.id), **FAST)
+        worker = job_worker(client, ACTION, lambda job: ran.append(job.id), **FAST)
         with caplog.at_level(logging.INFO, logger="codepipeline_jobs"):
             assert worker.run_once() == 1
         stub.assert_no_pending_responses()
@@ -471,7 +499,7 @@ def test_only_in_progress_jobs_are_worked_on(client: CodePipelineClient) -> None
     with Stubber(client) as stub:
         stub.add_response("poll_for_jobs", {"jobs": [{"id": JOB_ID, "nonce": "7", "data": {}}]})
         stub.add_response("acknowledge_job", {"status": "TimedOut"})
-        worker = JobWorker(client, ACTION, lambda job: None, **FAST)
+        worker = job_worker(client, ACTION, lambda job: None, **FAST)
         assert worker.run_once() == 1
         stub.assert_no_pending_responses()
     assert worker.stats == WorkerStats(received=1, skipped=1)
@@ -488,7 +516,7 @@ def test_two_workers_racing_for_one_job_run_it_once(fake: FakeCodePipeline) -> N
             runs[job.id] += 1
         return None
 
-    workers = [JobWorker(fake.client(), ACTION, handler, max_workers=3, **FAST) for _ in range(2)]
+    workers = [job_worker(client_of(fake), ACTION, handler, max_workers=3, **FAST) for _ in range(2)]
     threads = [Running(worker) for worker in workers]
     wait_until(lambda: sum(w.stats.succeeded for w in workers) == 20)
     for each in threads:
@@ -508,7 +536,7 @@ def test_partner_worker_uses_the_client_token_all_the_way(fake: FakeCodePipeline
         seen.append(job)
         return Continuation("more") if job.data.continuation_token is None else Success()
 
-    worker = ThirdPartyJobWorker(fake.client(), PARTNER_ACTION, handler, fake.client_token, **FAST)
+    worker = partner_worker(client_of(fake), PARTNER_ACTION, handler, fake.client_token, **FAST)
     assert worker.run_once() == 1
     assert worker.run_once() == 1
     assert seen[0].id == job_id
@@ -534,7 +562,7 @@ def test_partner_worker_leaves_a_job_it_has_no_token_for(
             raise KeyError(client_id)
         return "wrong-token-" + "x" * 20
 
-    worker = ThirdPartyJobWorker(fake.client(), PARTNER_ACTION, lambda job: None, lookup,
+    worker = partner_worker(client_of(fake), PARTNER_ACTION, lambda job: None, lookup,
                                  max_workers=2, **FAST)
     with caplog.at_level(logging.INFO, logger="codepipeline_jobs"):
         assert worker.run_once() == 2
@@ -547,22 +575,22 @@ def test_partner_worker_leaves_a_job_it_has_no_token_for(
 # --- construction, logging, reentrancy ----------------------------------------------------------
 
 
-def test_workers_check_the_action_owner() -> None:
+def test_workers_check_the_action_owner(flavour: Flavour) -> None:
     """JobWorker takes Custom actions only, ThirdPartyJobWorker ThirdParty ones only."""
     fake = FakeCodePipeline()
     with pytest.raises(NotCustomActionError):
-        JobWorker(fake.client(), PARTNER_ACTION, lambda job: None)
+        job_worker(client_of(fake), PARTNER_ACTION, lambda job: None)
     with pytest.raises(NotThirdPartyActionError):
-        ThirdPartyJobWorker(fake.client(), ACTION, lambda job: None, fake.client_token)
-    with pytest.raises(ValueError, match="max_workers"):
-        JobWorker(fake.client(), ACTION, lambda job: None, max_workers=0)
+        partner_worker(client_of(fake), ACTION, lambda job: None, fake.client_token)
+    with pytest.raises(ValueError, match=r"max_workers|max_concurrency"):
+        job_worker(client_of(fake), ACTION, lambda job: None, max_workers=0)
 
 
 def test_query_param_selects_jobs(fake: FakeCodePipeline) -> None:
     """A worker with a query parameter only gets the jobs whose configuration matches."""
     mine = fake.add_job(ACTION, configuration={"Fleet": "gpu"})
     theirs = fake.add_job(ACTION, configuration={"Fleet": "cpu"})
-    worker = JobWorker(fake.client(), ACTION, lambda job: None, query_param={"Fleet": "gpu"}, **FAST)
+    worker = job_worker(client_of(fake), ACTION, lambda job: None, query_param={"Fleet": "gpu"}, **FAST)
     assert worker.run_once() == 1
     assert fake.job(mine).status == JobStatus.SUCCEEDED
     assert fake.job(theirs).status == JobStatus.QUEUED
@@ -574,7 +602,7 @@ def test_log_records_carry_the_job_and_no_secrets(
     """Every job log record names the job, pipeline, stage and action; configuration values never show."""
     fake.add_job(ACTION, configuration={"Token": "tok-123456"}, pipeline_name="web", stage_name="Test",
                  action_name="Integration")
-    worker = JobWorker(fake.client(), ACTION, lambda job: Failure("bad tok-123456"), **FAST)
+    worker = job_worker(client_of(fake), ACTION, lambda job: Failure("bad tok-123456"), **FAST)
     with caplog.at_level(logging.DEBUG, logger="codepipeline_jobs"):
         worker.run_once()
     job_records = [r for r in caplog.records if hasattr(r, "job_id")]
@@ -588,7 +616,7 @@ def test_log_records_carry_the_job_and_no_secrets(
 
 def test_run_refuses_to_run_twice_at_once(fake: FakeCodePipeline) -> None:
     """A second run() of a running worker raises instead of doubling the loop."""
-    worker = JobWorker(fake.client(), ACTION, lambda job: None, **FAST)
+    worker = job_worker(client_of(fake), ACTION, lambda job: None, **FAST)
     runner = Running(worker)
     wait_until(lambda: "PollForJobs" in fake.calls)
     with pytest.raises(RuntimeError, match="already running"):
@@ -600,7 +628,7 @@ def test_poll_errors_are_counted_and_the_worker_keeps_polling(fake: FakeCodePipe
     """A poll that fails beyond botocore's retries is logged and counted; the next one works."""
     job_id = fake.add_job(ACTION)
     fake.inject_fault("PollForJobs", "throttle", times=2)
-    worker = JobWorker(fake.client(config=_one_attempt()), ACTION, lambda job: None, **FAST)
+    worker = job_worker(client_of(fake, config=_one_attempt()), ACTION, lambda job: None, **FAST)
     runner = Running(worker)
     wait_until(lambda: fake.job(job_id).status == JobStatus.SUCCEEDED)
     runner.stop()
@@ -614,7 +642,7 @@ def _one_attempt() -> Any:
     return Config(retries={"mode": "standard", "total_max_attempts": 1})
 
 
-def test_other_categories_work_too() -> None:
+def test_other_categories_work_too(flavour: Flavour) -> None:
     """Any category of custom action can be worked (here Deploy, with a different provider)."""
     fake = FakeCodePipeline()
     action = ActionTypeId(
@@ -622,7 +650,7 @@ def test_other_categories_work_too() -> None:
     )
     fake.add_job(action)
     fake.add_job(ACTION)
-    worker = JobWorker(fake.client(), action, lambda job: None, **FAST)
+    worker = job_worker(client_of(fake), action, lambda job: None, **FAST)
     assert worker.run_once() == 1
 
 
@@ -631,7 +659,7 @@ def test_a_poll_that_breaks_a_rule_stops_run(fake: FakeCodePipeline) -> None:
     action = ActionTypeId(
         category=ActionCategory.BUILD, owner=ActionOwner.CUSTOM, provider="x" * 40, version="1"
     )
-    worker = JobWorker(fake.client(), action, lambda job: None, handle_signals=False, **FAST)
+    worker = job_worker(client_of(fake), action, lambda job: None, handle_signals=False, **FAST)
     with pytest.raises(ValueError, match="provider"):
         worker.run()
     assert fake.calls == []

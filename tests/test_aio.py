@@ -1,0 +1,280 @@
+"""What only the asyncio API has: coroutine handlers, task concurrency, cancellation, the optional extra.
+
+The behaviour both APIs share is tested once, for both, through the `flavour` fixture
+(test_calls, test_third_party, test_worker).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+import subprocess
+import sys
+import textwrap
+import threading
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+import codepipeline_jobs
+from codepipeline_jobs import FailureType, Job, JobStatus, aio
+from codepipeline_jobs.testing import FakeCodePipeline, Faults
+from tests.conftest import ACTION, PARTNER_ACTION
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from types_aiobotocore_codepipeline import CodePipelineClient
+
+pytest.importorskip("aiobotocore", reason="needs the aio extra (aiobotocore)")
+
+FAST: dict[str, Any] = {
+    "poll_interval_min": 0.01,
+    "poll_interval_max": 0.05,
+    "retry_delay": 0.01,
+    "retry_delay_max": 0.1,
+    "drain_timeout": 10.0,
+    "handle_signals": False,
+}
+
+
+def run_with_client(
+    fake: FakeCodePipeline, scenario: Callable[[CodePipelineClient], Awaitable[None]]
+) -> None:
+    """Run `scenario` with an aiobotocore client served by `fake`, in a new event loop."""
+
+    async def main() -> None:
+        async with fake.aio_client() as client:
+            await scenario(client)
+
+    asyncio.run(main())
+
+
+async def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Wait for `condition` without blocking the loop; fail after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "timed out waiting"
+        await asyncio.sleep(0.005)
+
+
+# --- the API mirrors the synchronous one ---------------------------------------------------------
+
+
+def test_every_call_has_a_coroutine_twin_with_the_same_parameters() -> None:
+    """Each synchronous call has an `aio` coroutine with the same parameters, defaults and result."""
+    sync_calls = [name for name in codepipeline_jobs.__all__ if inspect.isfunction(
+        getattr(codepipeline_jobs, name)
+    ) and name.startswith(("poll_", "get_", "put_", "acknowledge_"))]
+    assert len(sync_calls) == 11
+    for name in sync_calls:
+        sync, coroutine = getattr(codepipeline_jobs, name), getattr(aio, name)
+        assert inspect.iscoroutinefunction(coroutine), name
+        sync_signature, async_signature = inspect.signature(sync), inspect.signature(coroutine)
+        assert list(sync_signature.parameters) == list(async_signature.parameters), name
+        for parameter in sync_signature.parameters.values():
+            twin = async_signature.parameters[parameter.name]
+            assert (twin.kind, twin.default) == (parameter.kind, parameter.default), (name, parameter)
+            if parameter.name != "client":
+                assert twin.annotation == parameter.annotation, (name, parameter)
+        assert async_signature.return_annotation == sync_signature.return_annotation, name
+        assert coroutine.__doc__, name
+
+
+def test_a_request_that_breaks_a_rule_is_never_sent() -> None:
+    """Validation runs before the await: nothing reaches the fake."""
+    fake = FakeCodePipeline()
+
+    async def scenario(client: CodePipelineClient) -> None:
+        with pytest.raises(codepipeline_jobs.NotCustomActionError):
+            await aio.poll_for_jobs(client, PARTNER_ACTION)
+        with pytest.raises(codepipeline_jobs.ValidationError, match="maxBatchSize"):
+            await aio.poll_for_jobs(client, ACTION, max_batch_size=0)
+
+    run_with_client(fake, scenario)
+    assert fake.calls == []
+
+
+# --- the asyncio worker ---------------------------------------------------------------------------
+
+
+def test_coroutine_handlers_run_concurrently_up_to_the_limit() -> None:
+    """12 jobs, max_concurrency=4: four handlers at a time, all in the event loop's thread."""
+    fake = FakeCodePipeline(faults=Faults(latency=0.001))
+    for _ in range(12):
+        fake.add_job(ACTION)
+    running = peak = 0
+    threads: set[int] = set()
+
+    async def handler(job: Job) -> aio.Outcome:
+        nonlocal running, peak
+        threads.add(threading.get_ident())
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.03)
+        running -= 1
+        return aio.Success(output_variables={"job": job.id[:8]})
+
+    async def scenario(client: CodePipelineClient) -> None:
+        worker = aio.AsyncJobWorker(client, ACTION, handler, max_concurrency=4, **FAST)
+        task = asyncio.create_task(worker.run())
+        await until(lambda: worker.stats.succeeded == 12)
+        worker.stop()
+        await task
+        assert worker.stats == aio.WorkerStats(received=12, succeeded=12)
+
+    run_with_client(fake, scenario)
+    assert peak == 4
+    assert threads == {threading.main_thread().ident}
+    assert all(job.status == JobStatus.SUCCEEDED for job in fake.jobs())
+
+
+def test_plain_handlers_run_in_the_workers_threads_with_the_callers_context() -> None:
+    """A plain function never blocks the loop: it runs in a worker thread, context variables copied."""
+    fake = FakeCodePipeline()
+    fake.add_job(ACTION)
+    request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="unset")
+    seen: list[tuple[str, str]] = []
+
+    def handler(job: Job) -> aio.Outcome:
+        seen.append((threading.current_thread().name, request_id.get()))
+        return None
+
+    async def scenario(client: CodePipelineClient) -> None:
+        request_id.set("r-42")
+        worker = aio.AsyncJobWorker(client, ACTION, handler, **FAST)
+        assert await worker.run_once() == 1
+
+    run_with_client(fake, scenario)
+    [(thread_name, value)] = seen
+    assert thread_name.startswith("codepipeline-handler")
+    assert value == "r-42"
+
+
+def test_a_coroutine_handler_that_raises_fails_its_job_with_secrets_masked() -> None:
+    """An exception from an awaited handler is a JobFailed report, configuration values masked."""
+    fake = FakeCodePipeline()
+    job_id = fake.add_job(ACTION, configuration={"Password": "pa55-w0rd-xyz"})
+
+    async def handler(job: Job) -> aio.Outcome:
+        await asyncio.sleep(0)
+        message = "login refused for pa55-w0rd-xyz"
+        raise PermissionError(message)
+
+    async def scenario(client: CodePipelineClient) -> None:
+        worker = aio.AsyncJobWorker(client, ACTION, handler, **FAST)
+        await worker.run_once()
+        assert worker.stats == aio.WorkerStats(received=1, failed=1)
+
+    run_with_client(fake, scenario)
+    [report] = fake.job(job_id).reports
+    assert report.failure_details is not None
+    assert report.failure_details.type == FailureType.JOB_FAILED
+    assert report.failure_details.message == "PermissionError: login refused for ***"
+
+
+def test_partner_worker_takes_an_async_token_lookup() -> None:
+    """client_token_for may be a coroutine function; the job is read, claimed and reported with it."""
+    fake = FakeCodePipeline()
+    job_id = fake.add_job(PARTNER_ACTION)
+
+    async def lookup(client_id: str) -> str:
+        await asyncio.sleep(0)
+        return fake.client_token(client_id)
+
+    async def scenario(client: CodePipelineClient) -> None:
+        worker = aio.AsyncThirdPartyJobWorker(
+            client, PARTNER_ACTION, lambda job: aio.Failure("nope"), lookup, **FAST
+        )
+        assert await worker.run_once() == 1
+        assert worker.stats == aio.WorkerStats(received=1, failed=1)
+
+    run_with_client(fake, scenario)
+    assert fake.job(job_id).status == JobStatus.FAILED
+
+
+def test_cancelling_run_drains_the_jobs_in_flight() -> None:
+    """Cancelling the task that awaits run() stops polling and lets the job in flight report."""
+    fake = FakeCodePipeline()
+    first, second = fake.add_job(ACTION), fake.add_job(ACTION)
+    started = asyncio.Event()
+
+    async def handler(job: Job) -> aio.Outcome:
+        started.set()
+        await asyncio.sleep(0.1)
+        return None
+
+    async def scenario(client: CodePipelineClient) -> None:
+        worker = aio.AsyncJobWorker(client, ACTION, handler, max_concurrency=1, **FAST)
+        task = asyncio.create_task(worker.run())
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert worker.stopping
+        assert worker.stats == aio.WorkerStats(received=1, succeeded=1)
+
+    run_with_client(fake, scenario)
+    assert fake.job(first).status == JobStatus.SUCCEEDED
+    assert fake.job(second).status == JobStatus.QUEUED
+
+
+def test_stop_from_another_thread_wakes_an_idle_worker() -> None:
+    """stop() is thread-safe: called from a plain thread it ends run() without waiting for the backoff."""
+    fake = FakeCodePipeline()
+
+    async def scenario(client: CodePipelineClient) -> None:
+        worker = aio.AsyncJobWorker(
+            client, ACTION, lambda job: None, **{**FAST, "poll_interval_min": 30, "poll_interval_max": 30}
+        )
+        task = asyncio.create_task(worker.run())
+        await until(lambda: "PollForJobs" in fake.calls)
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        threading.Timer(0.05, worker.stop).start()
+        await asyncio.wait_for(task, 5)
+        assert loop.time() - began < 5
+
+    run_with_client(fake, scenario)
+
+
+def test_options_are_checked() -> None:
+    """Out-of-range options are refused with the option's name."""
+    fake = FakeCodePipeline()
+    client: Any = object()
+    with pytest.raises(ValueError, match="max_concurrency"):
+        aio.AsyncJobWorker(client, ACTION, lambda job: None, max_concurrency=0)
+    with pytest.raises(ValueError, match="poll intervals"):
+        aio.AsyncJobWorker(client, ACTION, lambda job: None, poll_interval_min=2, poll_interval_max=1)
+    with pytest.raises(codepipeline_jobs.NotThirdPartyActionError):
+        aio.AsyncThirdPartyJobWorker(client, ACTION, lambda job: None, fake.client_token)
+
+
+# --- the optional extra ------------------------------------------------------------------------------
+
+
+def test_everything_imports_without_aiobotocore() -> None:
+    """With aiobotocore missing, the package, `aio` and the fake import, and the sync API works."""
+    code = textwrap.dedent("""
+        import sys
+        class Block:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in ("aiobotocore", "types_aiobotocore_codepipeline"):
+                    raise ImportError(f"blocked: {name}")
+        sys.meta_path.insert(0, Block())
+        import codepipeline_jobs, codepipeline_jobs.aio, codepipeline_jobs.testing, codepipeline_jobs.worker
+        from codepipeline_jobs import ActionCategory, ActionOwner, ActionTypeId, poll_for_jobs
+        fake = codepipeline_jobs.testing.FakeCodePipeline()
+        action = ActionTypeId(
+            category=ActionCategory.BUILD, owner=ActionOwner.CUSTOM, provider="P", version="1"
+        )
+        fake.add_job(action)
+        print(len(poll_for_jobs(fake.client(), action)), "aiobotocore" in sys.modules)
+    """)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1", "False"]
