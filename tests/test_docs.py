@@ -21,7 +21,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "codepipeline_jobs"
-PUBLIC_SUBMODULES = ("testing", "worker", "artifacts", "aws_lambda", "cli")
+PUBLIC_SUBMODULES = ("testing", "worker", "aio", "artifacts", "aws_lambda", "cli")
 PUBLIC_MODULES = (PACKAGE, *(f"{PACKAGE}.{name}" for name in PUBLIC_SUBMODULES))
 
 #: A block whose first line is this comment is shown, never run.
@@ -166,6 +166,8 @@ def test_doc_examples_run(path: Path) -> None:
         used = re.search(rf"\b{re.escape(module_name)}\b|from {PACKAGE} import [^\n]*\b{name}\b", source)
         if used and importlib.util.find_spec(module_name) is None:
             pytest.skip(f"its examples use {module_name}, which has not landed yet")
+    if "aio_client(" in source and importlib.util.find_spec("aiobotocore") is None:
+        pytest.skip("its examples need the aio extra (aiobotocore)")
     namespace: dict[str, Any] = {"__name__": f"docs_example_{path.stem.replace('-', '_')}"}
     relative = path.relative_to(ROOT)
     for block in blocks:
