@@ -29,7 +29,6 @@ from ._aio_calls import (
     poll_for_third_party_jobs,
     run,
 )
-from ._errors import ValidationError
 from ._models import Job, ThirdPartyJob, ThirdPartyJobDetails
 from ._redact import describe_exception, job_secrets
 from ._rules import validate_custom_owner, validate_query_param, validate_third_party_owner
@@ -39,11 +38,13 @@ from ._worker_core import (
     JobLog,
     Options,
     Skip,
+    Slots,
     WorkerStats,
     checked_token,
     claim_failed,
     failure_from_exception,
     job_log,
+    log_poll_failure,
     nonce_of,
     prepare_report,
     report_failed,
@@ -53,7 +54,7 @@ from ._worker_core import (
     stopped_message,
     token_lookup_failed,
 )
-from ._worker_retry import Backoff, is_retryable, retry_async
+from ._worker_retry import retry_async
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Mapping
@@ -129,10 +130,8 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
         # task in `_in_flight` (reports included) and every poll in `_polls`.
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._polls: set[asyncio.Task[None]] = set()
-        self._holding: set[str] = set()
-        self._reserved = 0
-        self._idle_until = 0.0
-        self._poll_error: ValidationError | None = None
+        self._slots = Slots(max_concurrency, self.options.idle_backoff())
+        self._poll_error: Exception | None = None  # a ValidationError: the poll can never work
         self._counts = Counts()
         self._running = False
 
@@ -218,7 +217,7 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
         if self._stopping:
             return 0
         self._bind()
-        free = self.max_concurrency - len(self._holding) - self._reserved
+        free = self._slots.free
         if free < 1:
             return 0
         batch = await self._poll(free)
@@ -268,44 +267,32 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
         # by another poll at once. Slots asked for by polls in flight are reserved: jobs held +
         # reserved never exceed max_concurrency.
         loop = asyncio.get_running_loop()
-        idle = self.options.idle_backoff()
         while not self._stopping:
-            free = self.max_concurrency - len(self._holding) - self._reserved
-            wait = self._idle_until - loop.time()
-            if free < 1 or wait > 0:
-                await self._wait(wait if free >= 1 else 0.5)
+            size, wait = self._slots.next_poll(loop.time())
+            if not size:
+                await self._wait(wait)
                 continue
-            self._reserved += free
-            task = asyncio.create_task(self._poll_batch(free, idle), name="codepipeline-poll")
+            task = asyncio.create_task(self._poll_batch(size), name="codepipeline-poll")
             self._polls.add(task)
             task.add_done_callback(self._polls.discard)
         if self._poll_error is not None:
             raise self._poll_error
 
-    async def _poll_batch(self, size: int, idle: Backoff) -> None:
+    async def _poll_batch(self, size: int) -> None:
         loop = asyncio.get_running_loop()
         try:
             batch = await self._poll(size)
         except Exception as exc:  # noqa: BLE001 - keep polling through outages
-            self._reserved -= size
+            delay = self._slots.poll_failed(size, exc, loop.time())
             self._wake()
-            if isinstance(exc, ValidationError):  # our request is wrong: it will never work
+            if delay is None:  # our request is wrong: it will never work
                 self._poll_error = exc
                 self.stop()
                 return
-            delay = idle.next()
-            self._idle_until = loop.time() + delay
-            self._counts.add("poll_errors")
-            level = logging.WARNING if is_retryable(exc) else logging.ERROR
-            logger.log(level, "poll failed (%s); next poll in %.1f s", describe_exception(exc), delay)
+            log_poll_failure(exc, delay, self._counts)
             return
         self._counts.add("received", len(batch))
-        self._reserved -= size
-        if batch:
-            idle.reset()
-            self._idle_until = 0.0
-        else:
-            self._idle_until = loop.time() + idle.next()
+        self._slots.polled(size, len(batch), loop.time())
         for item in batch:
             self._start(item)
         self._wake()
@@ -314,7 +301,7 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
         job_id = self._job_id(item)
         task = asyncio.create_task(self._process(item), name=f"codepipeline-job-{job_id[:8]}")
         self._in_flight[job_id] = task
-        self._holding.add(job_id)
+        self._slots.holding.add(job_id)
         return task
 
     async def _drain(self) -> None:
@@ -396,7 +383,7 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
                 return
             log = job_log(job_id, claimed.job.data)
             outcome = await self._handle(claimed, log)
-            self._holding.discard(job_id)
+            self._slots.holding.discard(job_id)
             self._wake()
             await self._report(claimed, outcome, log)
         except Exception as exc:  # noqa: BLE001 - one job's trouble must not kill the worker
@@ -404,7 +391,7 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
             log.error("unexpected error: %s", describe_exception(exc))  # no traceback: it may carry secrets
         finally:
             self._in_flight.pop(job_id, None)
-            self._holding.discard(job_id)
+            self._slots.holding.discard(job_id)
             self._wake()
 
     async def _handle(self, claimed: Claimed[_J], log: JobLog) -> Outcome:

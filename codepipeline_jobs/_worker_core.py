@@ -20,7 +20,7 @@ from ._models import FailureDetails, Job, ThirdPartyJobDetails
 from ._outcomes import Continuation, Failure, Outcome, report_call
 from ._redact import describe_exception, job_secrets, scrub
 from ._values import JobStatus
-from ._worker_retry import Backoff, error_code, was_retried
+from ._worker_retry import Backoff, error_code, is_retryable, was_retried
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, MutableMapping
@@ -34,11 +34,13 @@ __all__ = [
     "JobLog",
     "Options",
     "Skip",
+    "Slots",
     "WorkerStats",
     "checked_token",
     "claim_failed",
     "failure_from_exception",
     "job_log",
+    "log_poll_failure",
     "nonce_of",
     "prepare_report",
     "report_failed",
@@ -139,6 +141,72 @@ class Options:
     def retry_backoff(self) -> Backoff:
         """The delays between retries of an acknowledge, a read or a report."""
         return Backoff(self.retry_delay, self.retry_delay_max)
+
+
+class Slots:
+    """A worker's capacity and poll pacing: what to poll for, when, and what a poll's end means.
+
+    A job holds a slot from the moment it is handed to the worker until it is handled (its
+    report may go on after); a poll in flight reserves the slots it asked for, so that held +
+    reserved never exceeds `size`. An empty poll or a failed one backs off with jitter; a
+    non-empty one lets the next poll go at once. Not thread-safe: the threaded worker calls it
+    under its lock, the asyncio worker from its loop.
+    """
+
+    def __init__(self, size: int, idle: Backoff) -> None:
+        self.size = size
+        self.idle = idle
+        self.holding: set[str] = set()
+        self.reserved = 0
+        self.idle_until = 0.0
+
+    @property
+    def free(self) -> int:
+        """Slots neither held by a job nor reserved by a poll in flight."""
+        return self.size - len(self.holding) - self.reserved
+
+    def next_poll(self, now: float) -> tuple[int, float]:
+        """``(size, 0)`` with `size` slots reserved when a poll is due; else ``(0, seconds to wait)``.
+
+        The wait is at most half a second, so that a missed wake-up costs little.
+        """
+        free = self.free
+        if free < 1:
+            return 0, 0.5
+        wait = self.idle_until - now
+        if wait > 0:
+            return 0, min(wait, 0.5)
+        self.reserved += free
+        return free, 0.0
+
+    def polled(self, size: int, received: int, now: float) -> None:
+        """A poll for `size` slots returned `received` jobs (which the caller then holds)."""
+        self.reserved -= size
+        if received:
+            self.idle.reset()
+            self.idle_until = 0.0
+        else:
+            self.idle_until = now + self.idle.next()
+
+    def poll_failed(self, size: int, exc: Exception, now: float) -> float | None:
+        """A poll for `size` slots raised `exc`: the delay before the next one.
+
+        ``None`` when the request itself breaks a rule (`ValidationError`): it will never work,
+        and the worker must stop.
+        """
+        self.reserved -= size
+        if isinstance(exc, ValidationError):
+            return None
+        delay = self.idle.next()
+        self.idle_until = now + delay
+        return delay
+
+
+def log_poll_failure(exc: Exception, delay: float, counts: Counts) -> None:
+    """Count and log a failed poll: a warning when it may pass (throttling, 5xx), else an error."""
+    counts.add("poll_errors")
+    level = logging.WARNING if is_retryable(exc) else logging.ERROR
+    logger.log(level, "poll failed (%s); next poll in %.1f s", describe_exception(exc), delay)
 
 
 class JobLog(logging.LoggerAdapter):  # type: ignore[type-arg]  # generic only in typeshed

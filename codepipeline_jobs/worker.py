@@ -55,7 +55,6 @@ from ._calls import (
     poll_for_third_party_jobs,
     run,
 )
-from ._errors import ValidationError
 from ._models import Job, ThirdPartyJob, ThirdPartyJobDetails
 from ._outcomes import Continuation, Failure, Outcome, Success
 from ._redact import describe_exception, job_secrets
@@ -66,11 +65,13 @@ from ._worker_core import (
     JobLog,
     Options,
     Skip,
+    Slots,
     WorkerStats,
     checked_token,
     claim_failed,
     failure_from_exception,
     job_log,
+    log_poll_failure,
     nonce_of,
     prepare_report,
     report_failed,
@@ -80,7 +81,7 @@ from ._worker_core import (
     stopped_message,
     token_lookup_failed,
 )
-from ._worker_retry import Backoff, is_retryable, retry
+from ._worker_retry import retry
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Mapping
@@ -156,10 +157,8 @@ class _Engine(ABC, Generic[_P, _J]):
         # thread after the slot is freed, so the next poll overlaps the report. `run` waits for
         # every job in `_in_flight` (reports included) when draining.
         self._in_flight: dict[str, threading.Thread] = {}
-        self._holding: set[str] = set()
-        self._reserved = 0
-        self._idle_until = 0.0
-        self._poll_error: ValidationError | None = None
+        self._slots = Slots(max_workers, self.options.idle_backoff())
+        self._poll_error: Exception | None = None  # a ValidationError: the poll can never work
         self._counts = Counts()
         self._running = threading.Lock()
 
@@ -237,7 +236,7 @@ class _Engine(ABC, Generic[_P, _J]):
         if self._stopping.is_set():
             return 0
         with self._capacity:
-            free = self.max_workers - len(self._holding) - self._reserved
+            free = self._slots.free
         if free < 1:
             return 0
         batch = self._poll(free)
@@ -253,46 +252,34 @@ class _Engine(ABC, Generic[_P, _J]):
         # Polls run in their own short-lived threads, so that a slot freed while a poll is in
         # flight is filled by another poll at once instead of waiting for the first one. Slots
         # asked for by polls in flight are reserved: jobs held + reserved never exceed max_workers.
-        idle = self.options.idle_backoff()
         with self._capacity:
             while not self._stopping.is_set():
-                free = self.max_workers - len(self._holding) - self._reserved
-                wait = self._idle_until - time.monotonic()
-                if free < 1 or wait > 0:
-                    self._capacity.wait(min(0.5, wait) if free >= 1 else 0.5)
+                size, wait = self._slots.next_poll(time.monotonic())
+                if not size:
+                    self._capacity.wait(wait)
                     continue
-                self._reserved += free
                 threading.Thread(
-                    target=self._poll_batch, args=(free, idle), name="codepipeline-poll", daemon=True
+                    target=self._poll_batch, args=(size,), name="codepipeline-poll", daemon=True
                 ).start()
         if self._poll_error is not None:
             raise self._poll_error
 
-    def _poll_batch(self, size: int, idle: Backoff) -> None:
+    def _poll_batch(self, size: int) -> None:
         try:
             batch = self._poll(size)
         except Exception as exc:  # noqa: BLE001 - keep polling through outages
             with self._capacity:
-                self._reserved -= size
-                if isinstance(exc, ValidationError):  # our request is wrong: it will never work
+                delay = self._slots.poll_failed(size, exc, time.monotonic())
+                self._capacity.notify_all()
+                if delay is None:  # our request is wrong: it will never work
                     self._poll_error = exc
                     self.stop()
                     return
-                delay = idle.next()
-                self._idle_until = time.monotonic() + delay
-                self._capacity.notify_all()
-            self._counts.add("poll_errors")
-            level = logging.WARNING if is_retryable(exc) else logging.ERROR
-            logger.log(level, "poll failed (%s); next poll in %.1f s", describe_exception(exc), delay)
+            log_poll_failure(exc, delay, self._counts)
             return
         self._counts.add("received", len(batch))
         with self._capacity:
-            self._reserved -= size
-            if batch:
-                idle.reset()
-                self._idle_until = 0.0
-            else:
-                self._idle_until = time.monotonic() + idle.next()
+            self._slots.polled(size, len(batch), time.monotonic())
             for item in batch:
                 self._start(item)
             self._capacity.notify_all()
@@ -304,7 +291,7 @@ class _Engine(ABC, Generic[_P, _J]):
         )
         with self._capacity:
             self._in_flight[job_id] = thread
-            self._holding.add(job_id)
+            self._slots.holding.add(job_id)
         thread.start()
         return thread
 
@@ -313,7 +300,7 @@ class _Engine(ABC, Generic[_P, _J]):
         with self._capacity:
             if self._in_flight:
                 logger.info("stopping: waiting for %d job(s) in flight", len(self._in_flight))
-            while (self._in_flight or self._reserved) and not self._abandon.is_set():
+            while (self._in_flight or self._slots.reserved) and not self._abandon.is_set():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
@@ -375,12 +362,12 @@ class _Engine(ABC, Generic[_P, _J]):
         finally:
             with self._capacity:
                 self._in_flight.pop(job_id, None)
-                self._holding.discard(job_id)
+                self._slots.holding.discard(job_id)
                 self._capacity.notify_all()
 
     def _release_slot(self, job_id: str) -> None:
         with self._capacity:
-            self._holding.discard(job_id)
+            self._slots.holding.discard(job_id)
             self._capacity.notify_all()
 
     def _handle(self, claimed: Claimed[_J], log: JobLog) -> Outcome:
