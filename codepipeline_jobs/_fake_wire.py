@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
-from ._rules import _default_service_model  # pyright: ignore[reportPrivateUsage]
+from ._rules import default_service_model
 
 __all__ = [
     "ServiceError",
@@ -93,7 +93,7 @@ def decode_request(headers: Any, body: object) -> tuple[str, dict[str, Any]]:
         raise ServiceError("SerializationException", "the request body is not valid JSON") from None
     if not isinstance(params, dict):
         raise ServiceError("SerializationException", "the request body is not a JSON object")
-    model: Any = _default_service_model()
+    model: Any = default_service_model()
     if operation not in model.operation_names:
         raise ServiceError("UnknownOperationException", f"unknown operation {operation[:80]!r}")
     shape = model.operation_model(operation).input_shape

@@ -34,6 +34,7 @@ ServiceModel = Any
 
 __all__ = [
     "OUTPUT_VARIABLES_MAX_BYTES",
+    "default_service_model",
     "validate_custom_owner",
     "validate_query_param",
     "validate_request",
@@ -65,7 +66,7 @@ _QUOTE_LIMIT = 80
 
 
 @functools.cache
-def _default_service_model() -> ServiceModel:
+def default_service_model() -> ServiceModel:
     """The CodePipeline model botocore ships, loaded once, when first needed."""
     import botocore.loaders  # noqa: PLC0415 - deferred: loading the model costs ~25 ms
     import botocore.model  # noqa: PLC0415
@@ -247,7 +248,7 @@ def validate_query_param(query_param: Mapping[str, str] | None) -> None:
     """
     if query_param is None:
         return
-    shape = _default_service_model().operation_model("PollForJobs").input_shape.members["queryParam"]
+    shape = default_service_model().operation_model("PollForJobs").input_shape.members["queryParam"]
     _check(shape, query_param, "queryParam")
 
 
@@ -268,7 +269,7 @@ def validate_request(
     Raises:
         ValidationError: A rule is broken; the error names the parameter.
     """
-    model = service_model if service_model is not None else _default_service_model()
+    model = service_model if service_model is not None else default_service_model()
     operation: Any = model.operation_model(operation_name)
     _check(operation.input_shape, params, "")
     if operation_name == "PollForJobs":
