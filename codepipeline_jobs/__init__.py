@@ -44,6 +44,7 @@ if _typing.TYPE_CHECKING:
         MalformedResponseError,
         NotCustomActionError,
         NotThirdPartyActionError,
+        OutputVariablesTooLargeError,
         ValidationError,
     )
     from ._models import (
@@ -127,6 +128,7 @@ _LAZY: dict[str, str] = {
     "MalformedResponseError": "._errors",
     "NotCustomActionError": "._errors",
     "NotThirdPartyActionError": "._errors",
+    "OutputVariablesTooLargeError": "._errors",
     "PipelineContext": "._models",
     "PipelineExecution": "._models",
     "PipelineExecutionStatus": "._values",
@@ -183,6 +185,7 @@ __all__ = [
     "MalformedResponseError",
     "NotCustomActionError",
     "NotThirdPartyActionError",
+    "OutputVariablesTooLargeError",
     "PipelineContext",
     "PipelineExecution",
     "PipelineExecutionStatus",

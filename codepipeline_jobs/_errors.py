@@ -4,7 +4,8 @@
 CodePipelineJobsError
 ├── ValidationError (also ValueError)        a request broke a service rule; nothing was sent
 │   ├── NotCustomActionError                 PollForJobs asked for an owner other than Custom
-│   └── NotThirdPartyActionError             PollForThirdPartyJobs asked for an owner other than ThirdParty
+│   ├── NotThirdPartyActionError             PollForThirdPartyJobs asked for an owner other than ThirdParty
+│   └── OutputVariablesTooLargeError         output variables over the 122,880-byte quota
 └── MalformedResponseError                   a reply or event could not be read as the API's shape
 ```
 
@@ -25,6 +26,7 @@ __all__ = [
     "MalformedResponseError",
     "NotCustomActionError",
     "NotThirdPartyActionError",
+    "OutputVariablesTooLargeError",
     "ValidationError",
 ]
 
@@ -68,6 +70,14 @@ class NotThirdPartyActionError(ValidationError):
 
     PollForThirdPartyJobs serves partner actions only; custom actions are
     polled with `poll_for_jobs`.
+    """
+
+
+class OutputVariablesTooLargeError(ValidationError):
+    """Output variables total more than the 122,880 bytes CodePipeline allows an action.
+
+    The service answers such a report with ``OutputVariablesSizeExceededException``;
+    this library refuses it before sending. Keys and values are counted in UTF-8 bytes.
     """
 
 

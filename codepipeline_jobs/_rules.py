@@ -21,7 +21,12 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from ._errors import NotCustomActionError, NotThirdPartyActionError, ValidationError
+from ._errors import (
+    NotCustomActionError,
+    NotThirdPartyActionError,
+    OutputVariablesTooLargeError,
+    ValidationError,
+)
 from ._values import ActionOwner
 
 if TYPE_CHECKING:
@@ -195,7 +200,7 @@ def _check_output_variables(params: Mapping[str, Any]) -> None:
         )
     size = sum(len(k.encode()) + len(v.encode()) for k, v in variables.items())
     if size > OUTPUT_VARIABLES_MAX_BYTES:
-        raise ValidationError(
+        raise OutputVariablesTooLargeError(
             "outputVariables",
             f"must total at most {OUTPUT_VARIABLES_MAX_BYTES} bytes, got {size}",
         )

@@ -67,7 +67,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 import attrs
 from botocore.exceptions import ConnectionClosedError
 
-from ._errors import ValidationError
+from ._errors import OutputVariablesTooLargeError, ValidationError
 from ._fake_service import FakeJob, FakeReport, JobBook
 from ._fake_wire import ServiceError, decode_request, error_response, json_response, malformed_response
 from ._rules import validate_request
@@ -431,9 +431,7 @@ class FakeCodePipeline:
         try:
             validate_request(operation, params)
         except ValidationError as error:
-            if operation == "PutJobSuccessResult" and error.parameter == "outputVariables" and (
-                "bytes" in error.rule
-            ):
+            if isinstance(error, OutputVariablesTooLargeError):
                 raise ServiceError("OutputVariablesSizeExceededException", str(error)) from None
             raise ServiceError("ValidationException", str(error)) from None
         with self._lock:

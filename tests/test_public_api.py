@@ -42,6 +42,7 @@ EXPECTED = sorted(
         "MalformedResponseError",
         "NotCustomActionError",
         "NotThirdPartyActionError",
+        "OutputVariablesTooLargeError",
         "PipelineContext",
         "PipelineExecution",
         "PipelineExecutionStatus",
@@ -108,6 +109,7 @@ def test_error_tree() -> None:
     assert issubclass(codepipeline_jobs.ValidationError, ValueError)
     assert issubclass(codepipeline_jobs.NotCustomActionError, codepipeline_jobs.ValidationError)
     assert issubclass(codepipeline_jobs.NotThirdPartyActionError, codepipeline_jobs.ValidationError)
+    assert issubclass(codepipeline_jobs.OutputVariablesTooLargeError, codepipeline_jobs.ValidationError)
     assert issubclass(codepipeline_jobs.MalformedResponseError, codepipeline_jobs.CodePipelineJobsError)
     assert not issubclass(codepipeline_jobs.MalformedResponseError, ValueError)
     assert _errors.__doc__ is not None
@@ -115,6 +117,7 @@ def test_error_tree() -> None:
         "ValidationError",
         "NotCustomActionError",
         "NotThirdPartyActionError",
+        "OutputVariablesTooLargeError",
         "MalformedResponseError",
     ):
         assert name in _errors.__doc__

@@ -21,6 +21,7 @@ from codepipeline_jobs import (
     FailureType,
     NotCustomActionError,
     NotThirdPartyActionError,
+    OutputVariablesTooLargeError,
     ValidationError,
     acknowledge_job,
     acknowledge_third_party_job,
@@ -364,13 +365,13 @@ BAD: list[tuple[str, Send, str, type[ValidationError]]] = [
         "outputVariables over 122880 bytes",
         lambda c: put_job_success_result(c, JOB_ID, output_variables={"a": "v" * 122_880}),
         "outputVariables",
-        ValidationError,
+        OutputVariablesTooLargeError,
     ),
     (
         "outputVariables multibyte over quota",
         lambda c: put_job_success_result(c, JOB_ID, output_variables={"a": "\u00e9" * 61_440}),
         "outputVariables",
-        ValidationError,
+        OutputVariablesTooLargeError,
     ),
     # PutJobFailureResult
     ("failure jobId upper", lambda c: put_job_failure_result(c, UPPER_ID, FAIL), "jobId", ValidationError),
@@ -719,3 +720,21 @@ def test_unknown_parameter_is_refused() -> None:
     with pytest.raises(ValidationError) as caught:
         validate_request("GetJobDetails", {"jobId": JOB_ID, "jobID": JOB_ID})
     assert caught.value.parameter == "jobID"
+
+
+def test_output_variables_quota_counts_utf8_bytes_of_keys_and_values(
+    client: CodePipelineClient, sent_spy: list[AWSPreparedRequest]
+) -> None:
+    """At most 122,880 bytes of keys and values together; one byte more is its own error, unsent."""
+    from codepipeline_jobs._rules import OUTPUT_VARIABLES_MAX_BYTES, validate_request
+
+    assert OUTPUT_VARIABLES_MAX_BYTES == 122_880
+    # "é" is two bytes in UTF-8: 61,439 of them and the key "kk" make exactly the quota.
+    exactly = {"kk": "é" * 61_439}
+    validate_request("PutJobSuccessResult", {"jobId": JOB_ID, "outputVariables": exactly})
+    with pytest.raises(OutputVariablesTooLargeError) as caught:
+        put_job_success_result(client, JOB_ID, output_variables={"kk": "é" * 61_439 + "x"})
+    assert caught.value.parameter == "outputVariables"
+    assert "122880" in caught.value.rule
+    assert "é" not in str(caught.value)
+    assert sent_spy == []
