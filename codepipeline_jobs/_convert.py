@@ -20,24 +20,23 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import threading
 import typing
 from collections.abc import Mapping, Sequence
 from types import UnionType
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
-import cattrs
-from cattrs.errors import (
-    AttributeValidationNote,
-    ClassValidationError,
-    IterableValidationError,
-    IterableValidationNote,
-)
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._errors import MalformedResponseError
+from ._fastread import Compiler
 from ._models import FrozenMap
 from ._values import ValueSet
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import cattrs
 
 __all__ = [
     "configure_converter",
@@ -115,6 +114,35 @@ def _is_str_map(type_: Any) -> bool:
     return typing.get_origin(type_) in (Mapping, FrozenMap, dict) or type_ is FrozenMap
 
 
+# --- the fast path ----------------------------------------------------------------------------
+#
+# `_fastread` generates one plain function per type that reads well-formed data the way the
+# hooks below do. A hook that a generated reader reproduces exactly carries `_FAST_MARK`; a
+# converter's hook for a model is marked - and then tries the generated reader first - only if
+# the hooks of all its fields are marked too. A converter customised with hooks of its own
+# therefore reads through them, never around them.
+
+_FAST = Compiler(wire_name)
+
+_FAST_MARK = "_codepipeline_jobs_fast"
+
+_Hook = TypeVar("_Hook", bound="Callable[..., Any]")
+
+
+def _fast(hook: _Hook) -> _Hook:
+    """Mark `hook` as one the generated readers reproduce."""
+    hook.__dict__[_FAST_MARK] = True
+    return hook
+
+
+def _is_fast(hook: object) -> bool:
+    return getattr(hook, _FAST_MARK, False) is True
+
+
+for _hook in (_structure_str, _structure_int, _structure_datetime, _structure_value_set):
+    _fast(_hook)
+
+
 def _make_tuple_structure(type_: Any, conv: cattrs.Converter) -> Any:
     item_type = typing.get_args(type_)[0]
     handler = conv.get_structure_hook(item_type)
@@ -126,6 +154,8 @@ def _make_tuple_structure(type_: Any, conv: cattrs.Converter) -> Any:
             raise _Problem(f"expected a list, got {_type_name(value)}")
         if not conv.detailed_validation:
             return tuple([handler(item, item_type) for item in value])  # pyright: ignore[reportUnknownVariableType]
+        from cattrs.errors import IterableValidationError, IterableValidationNote  # noqa: PLC0415
+
         items: list[Any] = []
         for index, item in enumerate(cast("Sequence[Any]", value)):
             try:
@@ -136,6 +166,8 @@ def _make_tuple_structure(type_: Any, conv: cattrs.Converter) -> Any:
                 raise IterableValidationError("While structuring a list", [exc], type_) from None
         return tuple(items)
 
+    if not conv.detailed_validation and _is_fast(handler) and _FAST.reader(type_) is not None:
+        _fast(structure_tuple)
     return structure_tuple
 
 
@@ -152,9 +184,12 @@ def _make_optional_structure(type_: Any, conv: cattrs.Converter) -> Any:
     def structure_optional(value: object, _: object) -> Any:
         return None if value is None else inner(value, inner_type)
 
+    if _is_fast(inner) and _FAST.reader(type_) is not None:
+        _fast(structure_optional)
     return structure_optional
 
 
+@_fast
 def _structure_str_map(value: object, _: object) -> FrozenMap[str]:
     if value is None:
         return FrozenMap()
@@ -173,10 +208,14 @@ def _structure_str_map(value: object, _: object) -> FrozenMap[str]:
 
 
 def _renames(cls: type[Any]) -> dict[str, Any]:
+    from cattrs.gen import override  # noqa: PLC0415 - cattrs loads with the first converter
+
     return {a.name: override(rename=wire_name(a.name)) for a in attrs.fields(cls)}
 
 
 def _make_attrs_structure(cls: type[Any], conv: cattrs.Converter) -> Any:
+    from cattrs.gen import make_dict_structure_fn  # noqa: PLC0415
+
     inner = make_dict_structure_fn(
         cls, conv, **_renames(cls)
     )
@@ -186,10 +225,22 @@ def _make_attrs_structure(cls: type[Any], conv: cattrs.Converter) -> Any:
             raise _Problem(f"expected an object, got {_type_name(value)}")
         return inner(value, cls)  # pyright: ignore[reportUnknownArgumentType]
 
-    return structure_object
+    fast = None if conv.detailed_validation else _FAST.reader(cls)
+    if fast is None or not all(_is_fast(conv.get_structure_hook(a.type)) for a in attrs.fields(cls)):
+        return structure_object
+
+    def structure_object_fast(value: Any, _: object) -> Any:
+        try:
+            return fast(value)
+        except Exception:  # noqa: BLE001 - the slow path reads it, or names what is wrong
+            return structure_object(value, _)
+
+    return _fast(structure_object_fast)
 
 
 def _make_attrs_unstructure(cls: type[Any], conv: cattrs.Converter) -> Any:
+    from cattrs.gen import make_dict_unstructure_fn  # noqa: PLC0415
+
     return make_dict_unstructure_fn(
         cls, conv, _cattrs_omit_if_default=True, **_renames(cls)
     )
@@ -225,13 +276,40 @@ def make_converter(*, detailed_validation: bool = False) -> cattrs.Converter:
             reads with a fast converter and, only when that fails, reads the same
             data again with a detailed one to name the path of the bad value.
     """
+    import cattrs  # noqa: PLC0415 - loaded with the first converter, not with the package
+
     conv = cattrs.Converter(detailed_validation=detailed_validation)
     configure_converter(conv)
     return conv
 
 
-#: The converter every call of this library uses.
-converter: cattrs.Converter = make_converter()
+converter: cattrs.Converter
+"""The converter every call of this library uses.
+
+It is built on first use (reading well-formed replies does not need it), and
+it is always the same object.
+"""
+
+_built: list[cattrs.Converter] = []
+_build_lock = threading.Lock()
+
+
+def _converter() -> cattrs.Converter:
+    """`converter`, built on first use."""
+    if not _built:
+        with _build_lock:
+            if not _built:
+                _built.append(make_converter())
+    return _built[0]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "converter":
+        conv = _converter()
+        globals()["converter"] = conv
+        return conv
+    message = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(message)
 
 
 @functools.cache
@@ -245,6 +323,13 @@ def _locating_converter() -> cattrs.Converter:
 
 def _locate(exc: BaseException, path: str) -> tuple[str, str]:
     """Follow the first error down a cattrs exception tree, collecting the wire path."""
+    from cattrs.errors import (  # noqa: PLC0415
+        AttributeValidationNote,
+        ClassValidationError,
+        IterableValidationError,
+        IterableValidationNote,
+    )
+
     while isinstance(exc, (ClassValidationError, IterableValidationError)):
         sub: BaseException = cast("Sequence[BaseException]", exc.exceptions)[0]
         for note in getattr(sub, "__notes__", ()):
@@ -258,6 +343,16 @@ def _locate(exc: BaseException, path: str) -> tuple[str, str]:
     if isinstance(exc, _Problem):
         return path, str(exc)
     return path, f"cannot be read ({type(exc).__name__})"
+
+
+def _fast_reader(cls: Any) -> Callable[[Any], Any] | None:
+    """The generated reader `converter` would use for `cls`, if any."""
+    try:
+        if _built and not _is_fast(_built[0].get_structure_hook(cls)):
+            return None  # `converter` was given hooks of its own: read through them
+        return _FAST.reader(cls)
+    except Exception:  # noqa: BLE001 - `converter.structure` raises it again, with a path
+        return None
 
 
 def structure(data: Any, cls: type[T], *, path: str = "") -> T:
@@ -281,8 +376,14 @@ def structure(data: Any, cls: type[T], *, path: str = "") -> T:
         job = structure({"id": "...", "data": {}}, Job)
         ```
     """
+    read = _fast_reader(cls)
+    if read is not None:
+        try:
+            return cast("T", read(data))
+        except Exception:  # noqa: BLE001, S110 - read again below, the slow way
+            pass
     try:
-        return converter.structure(data, cls)
+        return _converter().structure(data, cls)
     except Exception:  # noqa: BLE001, S110 - every failure becomes one error with a path, below
         pass
     try:
@@ -311,4 +412,13 @@ def unstructure(obj: Any) -> Any:
     Absent members (``None``, empty collections) are left out; timestamps stay
     `datetime`; value sets become plain strings.
     """
-    return converter.unstructure(obj)
+    if obj is None:
+        return None
+    if not _built:  # `converter` is as configured here: its generated writer does the same
+        write = _FAST.writer(obj.__class__)
+        if write is not None:
+            try:
+                return write(obj)
+            except Exception:  # noqa: BLE001, S110 - written the slow way below
+                pass
+    return _converter().unstructure(obj)

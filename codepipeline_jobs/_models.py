@@ -16,9 +16,11 @@ pickle still carry them, as they must.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import operator
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime  # noqa: TC003 - attrs resolves field types at runtime
-from typing import TypeVar
+from typing import Any, TypeVar, cast, overload
 
 import attrs
 
@@ -63,6 +65,8 @@ __all__ = [
 ]
 
 _V = TypeVar("_V")
+_T = TypeVar("_T")
+_C = TypeVar("_C", bound=type)
 
 #: What a masked value looks like in a repr, a message or a log line.
 MASK = "***"
@@ -94,6 +98,29 @@ class FrozenMap(Mapping[str, _V]):
     def __len__(self) -> int:
         return len(self._data)
 
+    # The Mapping mixins go through __getitem__ and build views; the dict does it directly.
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    @overload
+    def get(self, key: str, /) -> _V | None: ...
+    @overload
+    def get(self, key: str, default: _V | _T, /) -> _V | _T: ...
+    def get(self, key: str, default: object = None, /) -> object:
+        """The value of `key`, or `default` when there is none."""
+        return self._data.get(key, default)
+
+    def __eq__(self, other: object) -> bool:
+        kind: type[Any] = type(other)
+        if kind is FrozenMap:
+            return self._data == cast("FrozenMap[Any]", other)._data
+        if kind is dict:
+            return self._data == other
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        items: Mapping[Any, Any] = other  # pyright: ignore[reportUnknownVariableType]
+        return self._data == dict(items.items())
+
     def __hash__(self) -> int:
         if self._hash is None:
             self._hash = hash(frozenset(self._data.items()))
@@ -123,10 +150,70 @@ def _masked_access_key(value: str) -> str:
     return repr(value[:4] + MASK)
 
 
+# --- the methods every model shares -----------------------------------------------------------
+
+_repr_state = threading.local()
+
+
+def _shared_methods(cls: _C) -> _C:
+    """Give a model the ``__repr__``, ``__eq__`` and ``__hash__`` attrs would write for it.
+
+    The models are declared ``attrs.frozen(kw_only=True, repr=False, eq=False)`` and
+    get these three from here instead: attrs compiles them from generated source,
+    class by class, which is about half of what importing the models costs (a
+    Lambda cold start pays it). They behave as attrs' own: the repr shows the
+    fields attrs would show, through their ``repr=`` functions (so secrets stay
+    masked), and says ``...`` for an object already being shown; instances are
+    equal when they are of the same class with equal fields, and hash alike then.
+    """
+    fields = attrs.fields(cls)
+    if any(a.eq_key is not None or a.hash is not None or not a.eq for a in fields):
+        message = f"{cls.__name__}: field-level eq or hash settings need attrs' own methods"
+        raise TypeError(message)
+    names = tuple(a.name for a in fields)
+    key: Callable[[Any], Any] = operator.attrgetter(*names) if names else lambda _: ()
+    shown = tuple((a.name, a.repr if callable(a.repr) else repr) for a in fields if a.repr)
+    salt = hash(f"codepipeline_jobs model {cls.__module__}.{cls.__qualname__}")
+
+    def __repr__(self: object) -> str:  # noqa: N807 - a method, attached below
+        showing: set[int] | None = getattr(_repr_state, "showing", None)
+        if showing is None:
+            showing = set()
+            _repr_state.showing = showing
+        if id(self) in showing:
+            return "..."
+        showing.add(id(self))
+        try:
+            members = ", ".join([f"{name}={show(getattr(self, name))}" for name, show in shown])
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}({members})"
+        finally:
+            showing.discard(id(self))
+
+    def __eq__(self: object, other: object) -> bool:  # noqa: N807
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        equal: bool = key(self) == key(other)
+        return equal
+
+    def __hash__(self: object) -> int:  # noqa: N807
+        return hash((salt, key(self)))
+
+    for method in (__repr__, __eq__, __hash__):
+        method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
+        method.__module__ = cls.__module__
+        setattr(cls, method.__name__, method)
+    props: Any = cls.__dict__.get("__attrs_props__")  # attrs >= 25.4 records what it added
+    if props is not None:
+        props.added_repr = props.added_eq = True
+        props.hashability = props.Hashability.HASHABLE
+    return cls
+
+
 # --- identifying an action ------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ActionTypeId:
     """Identifies an action type: the four values a job worker polls for.
 
@@ -151,7 +238,8 @@ class ActionTypeId:
     """The version of the action type (1-9 of ``[0-9A-Za-z_-]``)."""
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ActionConfiguration:
     """The configuration an action was given in the pipeline.
 
@@ -165,7 +253,8 @@ class ActionConfiguration:
     """Configuration property names and their values."""
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class StageContext:
     """The stage of the pipeline a job belongs to."""
 
@@ -173,7 +262,8 @@ class StageContext:
     """The stage's name."""
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ActionContext:
     """The action of the pipeline a job belongs to."""
 
@@ -183,7 +273,8 @@ class ActionContext:
     """The id of this execution of the action."""
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PipelineContext:
     """Where in which pipeline a job comes from.
 
@@ -206,7 +297,8 @@ class PipelineContext:
 # --- artifacts and credentials --------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class S3ArtifactLocation:
     """Where an artifact lives in Amazon S3."""
 
@@ -216,7 +308,8 @@ class S3ArtifactLocation:
     """The object's key (URL-encoded in some Lambda events)."""
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ArtifactLocation:
     """Where an artifact is stored."""
 
@@ -226,7 +319,8 @@ class ArtifactLocation:
     """The S3 bucket and key, when `type` is ``S3``."""
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Artifact:
     """An input or output artifact of a job."""
 
@@ -238,7 +332,8 @@ class Artifact:
     """Where the artifact is stored."""
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class AWSSessionCredentials:
     """Temporary credentials of the action's role, scoped to the artifact bucket.
 
@@ -259,7 +354,8 @@ class AWSSessionCredentials:
     """
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class EncryptionKey:
     """The key that encrypts the pipeline's artifacts.
 
@@ -275,7 +371,8 @@ class EncryptionKey:
 # --- jobs -----------------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class _JobDataMembers:
     """The members `JobData` and `ThirdPartyJobData` share (the API defines both alike)."""
 
@@ -297,17 +394,20 @@ class _JobDataMembers:
     """The key output artifacts must be encrypted with, if any."""
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class JobData(_JobDataMembers):
     """What a custom action job is about (``JobData`` in the API)."""
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ThirdPartyJobData(_JobDataMembers):
     """What a partner (third-party) action job is about (``ThirdPartyJobData`` in the API)."""
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Job:
     """A job handed out by PollForJobs.
 
@@ -324,7 +424,8 @@ class Job:
     """The AWS account the pipeline belongs to."""
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class JobDetails:
     """A job as GetJobDetails returns it: no nonce, fresh artifact credentials."""
 
@@ -336,7 +437,8 @@ class JobDetails:
     """The AWS account the pipeline belongs to."""
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ThirdPartyJob:
     """A partner job handed out by PollForThirdPartyJobs: ids only.
 
@@ -350,7 +452,8 @@ class ThirdPartyJob:
     """The job's id."""
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ThirdPartyJobDetails:
     """A partner job's details, from GetThirdPartyJobDetails."""
 
@@ -365,7 +468,8 @@ class ThirdPartyJobDetails:
 # --- results --------------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CurrentRevision:
     """The revision a source action produced, reported with a success result."""
 
@@ -379,7 +483,8 @@ class CurrentRevision:
     """A summary of the revision (1-2048 characters)."""
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ExecutionDetails:
     """Progress details a worker reports with a result."""
 
@@ -391,7 +496,8 @@ class ExecutionDetails:
     """How far the work is, 0-100."""
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class FailureDetails:
     """Why a job failed, reported with a failure result.
 
@@ -451,7 +557,8 @@ class FailureDetails:
 # --- pipeline executions --------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ArtifactRevision:
     """The revision of one artifact in a pipeline execution."""
 
@@ -469,7 +576,8 @@ class ArtifactRevision:
     """A link to the revision in its source system."""
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ResolvedPipelineVariable:
     """A pipeline-level variable and the value it resolved to in an execution."""
 
@@ -479,7 +587,8 @@ class ResolvedPipelineVariable:
     """Its value in this execution."""
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ExecutionTrigger:
     """What started a pipeline execution."""
 
@@ -489,7 +598,8 @@ class ExecutionTrigger:
     """Details, such as the user or the webhook that started it."""
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PipelineRollbackMetadata:
     """For a rollback execution: the execution it rolled back to."""
 
@@ -497,7 +607,8 @@ class PipelineRollbackMetadata:
     """The execution that was the rollback target."""
 
 
-@attrs.frozen(kw_only=True)
+@_shared_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PipelineExecution:
     """A pipeline execution, from GetPipelineExecution."""
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import enum
+import subprocess
+import sys
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -18,15 +22,17 @@ from codepipeline_jobs import (
     Job,
     JobData,
     JobDetails,
+    JobStatus,
     MalformedResponseError,
     PipelineExecution,
     ThirdPartyJob,
     ThirdPartyJobDetails,
+    _convert,
     _models,
     structure,
     unstructure,
 )
-from codepipeline_jobs._convert import structure_reply
+from codepipeline_jobs._convert import make_converter, structure_reply
 from tests import strategies
 from tests.conftest import JOB_ID
 
@@ -301,3 +307,125 @@ def test_error_messages_carry_no_secret(document: dict[str, Any]) -> None:
     for text in (str(caught.value), repr(caught.value), caught.value.problem, caught.value.path):
         for secret in SECRETS:
             assert secret not in text
+
+
+# --- the generated fast path ------------------------------------------------------------------
+
+
+def _reference(document: Any, cls: type[Any]) -> Any:
+    """What the cattrs hooks alone read: the detailed converter never takes the fast path."""
+    return _convert._locating_converter().structure(document, cls)
+
+
+@pytest.mark.parametrize(("operation", "member", "cls"), READ_SHAPES, ids=SHAPE_IDS)
+@LAWS
+@given(data=st.data())
+def test_generated_readers_read_as_the_converter(
+    operation: str, member: str, cls: type[Any], data: st.DataObject
+) -> None:
+    """Each generated reader returns what the cattrs hooks return, with unknown keys and nulls too."""
+    shape = _shape(operation, member)
+    document = data.draw(strategies.wire(shape))
+    document = data.draw(
+        st.sampled_from([
+            document,
+            strategies.with_nulls(document, shape),
+            strategies.with_unknown_keys(document, shape),
+        ])
+    )
+    read = _convert._FAST.reader(cls)
+    assert read is not None
+    fast = read(copy.deepcopy(document))
+    slow = _reference(document, cls)
+    assert fast == slow
+    assert repr(fast) == repr(slow)
+
+
+@pytest.mark.parametrize("cls", MODEL_CLASSES, ids=lambda cls: cls.__name__)
+@LAWS
+@given(data=st.data())
+def test_generated_writers_write_as_the_converter(cls: type[Any], data: st.DataObject) -> None:
+    """Each generated writer returns what cattrs' unstructure returns."""
+    model = data.draw(strategies.models(cls))
+    write = _convert._FAST.writer(cls)
+    assert write is not None
+    assert write(model) == make_converter().unstructure(model)
+
+
+class _Text(str):
+    __slots__ = ()
+
+
+class _Version(enum.IntEnum):
+    ONE = 1
+
+
+@pytest.mark.parametrize(
+    ("document", "cls"),
+    [
+        ({"id": _Text(JOB_ID), "nonce": _Text("1"), "data": {}}, Job),
+        ({"id": JOB_ID, "data": MappingProxyType({"continuationToken": "t"})}, Job),
+        ({"id": JOB_ID, "data": {"inputArtifacts": ({"name": "a"},), "outputArtifacts": []}}, Job),
+        ({"id": JOB_ID, "data": {"actionTypeId": {
+            "category": _Text("Build"), "owner": "Custom", "provider": "p", "version": "1"}}}, Job),
+        ({"id": JOB_ID, "data": {"actionConfiguration": {
+            "configuration": MappingProxyType({"a": "b"})}}}, Job),
+        ({"pipelineVersion": _Version.ONE, "status": "Paused"}, PipelineExecution),
+        ([{"clientId": "c", "jobId": JOB_ID}], tuple[ThirdPartyJob, ...]),
+        (None, Job | None),
+        ("Succeeded", JobStatus),
+    ],
+    ids=["str-subclass", "read-only-mapping", "tuple-list", "value-set-str-subclass",
+         "read-only-configuration", "int-subclass", "tuple-of", "optional", "value-set"],
+)
+def test_off_the_fast_path_reads_the_same(document: Any, cls: Any) -> None:
+    """Input the generated code does not expect is read exactly as the cattrs hooks read it."""
+    assert structure(document, cls) == _reference(document, cls)
+
+
+def test_the_converter_reads_models_through_generated_code() -> None:
+    """The converter's hooks for models use the generated readers; the locating one does not."""
+    from codepipeline_jobs import converter
+
+    assert _convert._is_fast(converter.get_structure_hook(Job))
+    assert _convert._is_fast(converter.get_structure_hook(tuple[Job, ...]))
+    assert _convert._fast_reader(Job) is _convert._FAST.reader(Job)
+    assert not _convert._is_fast(_convert._locating_converter().get_structure_hook(Job))
+
+
+def test_a_customised_converter_reads_through_its_own_hooks() -> None:
+    """A converter given a hook of its own uses it inside models too: no generated code around it."""
+    conv = make_converter()
+    conv.register_structure_hook(str, lambda value, _: value.upper())
+    job = conv.structure({"id": "abc", "data": {"pipelineContext": {"stage": {"name": "build"}}}}, Job)
+    assert job.id == "ABC"
+    assert job.data.pipeline_context is not None
+    assert job.data.pipeline_context.stage == _models.StageContext(name="BUILD")
+    assert not _convert._is_fast(conv.get_structure_hook(Job))
+
+
+def test_a_malformed_value_deep_down_is_still_named() -> None:
+    """When the generated reader gives up, the error still names the path of the bad value."""
+    document = _valid_job(pipelineContext={"stage": {"name": 5}})
+    with pytest.raises(MalformedResponseError) as caught:
+        structure_reply({"jobs": [document]}, "jobs", tuple[Job, ...])
+    assert caught.value.path == "jobs[0].data.pipelineContext.stage.name"
+
+
+def test_reading_well_formed_data_does_not_load_cattrs() -> None:
+    """A cold start that reads and writes well-formed data never imports cattrs."""
+    code = (
+        "import sys\n"
+        "from codepipeline_jobs import ActionCategory, ActionOwner, ActionTypeId, Job\n"
+        "from codepipeline_jobs import structure, unstructure\n"
+        f"structure({{'id': {JOB_ID!r}, 'data': {{'inputArtifacts': [{{'name': 'a'}}]}}}}, Job)\n"
+        "action = ActionTypeId(\n"
+        "    category=ActionCategory.BUILD, owner=ActionOwner.CUSTOM, provider='p', version='1'\n"
+        ")\n"
+        "assert unstructure(action)['category'] == 'Build'\n"
+        "print('cattrs' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "False"

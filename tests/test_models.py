@@ -5,10 +5,13 @@ from __future__ import annotations
 import copy
 import json
 import pickle
+from types import MappingProxyType
 from typing import Any
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from codepipeline_jobs import (
     ActionCategory,
@@ -31,9 +34,13 @@ from codepipeline_jobs import (
     ThirdPartyJobDetails,
     TriggerType,
     ValueSet,
+    _models,
     structure,
 )
+from tests import strategies
 from tests.conftest import JOB_ID
+
+MODEL_CLASSES = [cls for name in _models.__all__ if attrs.has(cls := getattr(_models, name))]
 
 VALUE_SETS: list[type[ValueSet]] = [
     ActionCategory,
@@ -263,3 +270,75 @@ def test_action_type_id_example() -> None:
     assert built == ActionTypeId(
         category=ActionCategory("Build"), owner=ActionOwner("Custom"), provider="P", version="1"
     )
+
+
+# --- repr, eq and hash, shared by the models ---------------------------------------------------
+
+
+def _attrs_own(cls: type[Any]) -> type[Any]:
+    """A class with `cls`'s fields and name whose repr, eq and hash attrs generates itself."""
+    fields = {a.name: attrs.field(repr=a.repr, kw_only=True) for a in attrs.fields(cls)}
+    return attrs.make_class(cls.__name__, fields, frozen=True)
+
+
+_ATTRS_OWN = {cls: _attrs_own(cls) for cls in MODEL_CLASSES}
+
+
+@pytest.mark.parametrize("cls", MODEL_CLASSES, ids=lambda cls: cls.__name__)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_models_repr_eq_and_hash_as_attrs_writes_them(cls: type[Any], data: st.DataObject) -> None:
+    """The shared repr, == and hash of each model behave as the ones attrs generates."""
+    own = _ATTRS_OWN[cls]
+    model, other = data.draw(strategies.models(cls)), data.draw(strategies.models(cls))
+
+    def as_own(value: object) -> object:
+        return own(**{a.name: getattr(value, a.name) for a in attrs.fields(cls)})
+
+    assert repr(model) == repr(as_own(model))
+    assert (model == other) is (as_own(model) == as_own(other))
+    assert (model != other) is (as_own(model) != as_own(other))
+    twin = copy.deepcopy(model)
+    assert twin == model
+    assert not twin != model  # noqa: SIM202 - __ne__ is under test
+    assert hash(twin) == hash(model)
+    assert model != as_own(model)
+    assert model.__eq__(object()) is NotImplemented
+
+
+def test_models_say_what_attrs_would_have_added() -> None:
+    """attrs.inspect reports the shared methods as added, and the models as hashable."""
+    if not hasattr(attrs, "inspect"):
+        pytest.skip("attrs.inspect needs attrs >= 25.4")
+    for cls in MODEL_CLASSES:
+        props = attrs.inspect(cls)
+        assert props.added_repr
+        assert props.added_eq
+        assert props.hashability is props.Hashability.HASHABLE
+
+
+def test_repr_of_an_object_inside_itself_stops() -> None:
+    """A model that (by force) contains itself shows '...' there instead of recursing."""
+    data = JobData()
+    job = Job(id=JOB_ID, data=data)
+    object.__setattr__(data, "continuation_token", job)  # building a cycle on purpose
+    assert repr(job).endswith("continuation_token=..., encryption_key=None), nonce=None, account_id=None)")
+    assert f"continuation_token=Job(id={JOB_ID!r}, data=..., nonce=None" in repr(data)
+
+
+def test_frozen_map_reads_like_the_mapping_it_wraps() -> None:
+    """get, `in` and == answer as a dict with the same items does."""
+    config = FrozenMap({"a": "1"})
+    assert config.get("a") == "1"
+    assert config.get("b") is None
+    assert config.get("b", "x") == "x"
+    assert "a" in config
+    assert "b" not in config
+    assert config == {"a": "1"}
+    assert config == FrozenMap({"a": "1"})
+    assert config == MappingProxyType({"a": "1"})
+    assert config != {"a": "2"}
+    assert config != FrozenMap()
+    assert config.__eq__(["a"]) is NotImplemented
+    with pytest.raises(TypeError):
+        config.get([])  # type: ignore[call-overload]

@@ -1,0 +1,443 @@
+"""Generated, specialised code that reads and writes the models: the converter's fast path.
+
+For each model class, and each type the converter is asked to read, the
+source of one plain function is generated on first use and compiled once.
+A reader looks up exactly the wire keys of its class, checks each value's
+type, reads nested objects by calling their own readers, and fills the
+frozen instance's slots directly, without the keyword-argument call to
+attrs' ``__init__`` and its per-field ``object.__setattr__``. A writer does
+the reverse for requests.
+
+The generated code knows only the happy path and raises on anything unusual:
+a missing required key, a value of an unexpected type (even a ``str``
+subclass), a mapping that is not a ``dict``. Callers then read the same
+data again through the cattrs converter in `codepipeline_jobs._convert`,
+which is the reference: it accepts what it accepts and names the path of
+what it rejects. A generated function must therefore give the same result
+as the converter whenever it returns; the tests compare the two.
+
+This module does not import cattrs: a cold start that only reads well-formed
+data never pays for it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import inspect
+import sys
+import threading
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from types import MemberDescriptorType, UnionType
+from typing import Any
+
+import attrs
+
+from ._models import FrozenMap
+from ._values import ValueSet
+
+__all__ = ["Compiler", "Mismatch"]
+
+#: A generated reader (wire -> model) or writer (model -> wire).
+Function = Callable[[Any], Any]
+
+
+class Mismatch(Exception):
+    """The data is not on the generated code's happy path; read it the slow way."""
+
+
+_MISSING = object()
+#: `attrs.Factory`, typed for isinstance (attrs types it as the function it pretends to be).
+_FACTORY: Any = attrs.Factory
+_NONE_TYPE = type(None)
+
+
+def _value_set(value: object, cls: type[ValueSet]) -> ValueSet:
+    """An unknown (or not exactly `str`) value of a value set, as the converter reads it."""
+    if not isinstance(value, str):
+        raise Mismatch
+    return cls(value)
+
+
+def _str_map(value: object) -> FrozenMap[str]:
+    """A map of strings, as the converter reads it (``None`` is empty)."""
+    if value is None:
+        return FrozenMap()
+    if value.__class__ is not dict:
+        raise Mismatch
+    items: dict[Any, Any] = value  # pyright: ignore[reportAssignmentType]
+    for key, item in items.items():
+        if key.__class__ is not str or item.__class__ is not str:
+            raise Mismatch
+    return FrozenMap(items)
+
+
+def _optional_arg(type_: Any) -> Any:
+    """``X`` for ``X | None`` (or ``Optional[X]``), else `_MISSING`."""
+    if typing.get_origin(type_) not in (typing.Union, UnionType):
+        return _MISSING
+    args = typing.get_args(type_)
+    if len(args) != 2 or _NONE_TYPE not in args:
+        return _MISSING
+    return args[0] if args[1] is _NONE_TYPE else args[1]
+
+
+def _tuple_item(type_: Any) -> Any:
+    """``X`` for ``tuple[X, ...]`` (or ``Sequence[X]`` when reading), else `_MISSING`."""
+    origin = typing.get_origin(type_)
+    args = typing.get_args(type_)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return args[0]
+    return _MISSING
+
+
+def _is_str_map(type_: Any) -> bool:
+    if type_ is FrozenMap:
+        return True
+    return typing.get_origin(type_) in (Mapping, FrozenMap, dict) and typing.get_args(type_) in (
+        (str, str),
+        (str,),
+    )
+
+
+#: Evaluated annotations, by module and text: the models repeat a handful of them.
+_ANNOTATIONS: dict[tuple[str, str], Any] = {}
+
+
+def _field_types(cls: type[Any]) -> dict[str, Any]:
+    """The type of each field of `cls`, its string annotations evaluated.
+
+    What `attrs.resolve_types` finds, at a fraction of the cost: `typing.get_type_hints`
+    evaluates every annotation of every class of the MRO anew, and a cold start pays
+    for it. Here each annotation text is evaluated once per module, in the namespace
+    of the class that declares it.
+    """
+    modules: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        for name in inspect.get_annotations(klass):
+            modules[name] = klass.__module__
+    types: dict[str, Any] = {}
+    for field in attrs.fields(cls):
+        type_ = field.type
+        if isinstance(type_, str):
+            key = (modules[field.name], type_)
+            if key not in _ANNOTATIONS:
+                namespace = vars(sys.modules[key[0]])
+                _ANNOTATIONS[key] = eval(type_, namespace)  # noqa: S307 - what get_type_hints does
+            type_ = _ANNOTATIONS[key]
+        types[field.name] = type_
+    return types
+
+
+def _slot_setters(cls: type[Any]) -> dict[str, Callable[[Any, Any], None]] | None:  # noqa: PLR0911 - one reason per return
+    """The slot setters of a plain slotted attrs class, or None when it is not one.
+
+    Plain means: instances hold nothing but the fields, in slots; ``__init__``
+    is attrs' own and does nothing else (no validators, converters, hooks).
+    Filling the slots of ``object.__new__(cls)`` then builds the same instance.
+    """
+    if not attrs.has(cls) or cls.__new__ is not object.__new__:
+        return None
+    init = cls.__dict__.get("__init__")
+    code = getattr(init, "__code__", None)
+    if code is None or not code.co_filename.startswith("<attrs generated"):
+        return None
+    if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
+        return None
+    fields = attrs.fields(cls)
+    if any(not a.init or a.validator is not None or a.converter is not None for a in fields):
+        return None
+    slots: dict[str, Any] = {}
+    for klass in cls.__mro__[:-1]:
+        declared = klass.__dict__.get("__slots__")
+        if declared is None:
+            return None  # instances have a __dict__
+        for name in (declared,) if isinstance(declared, str) else declared:
+            if name == "__weakref__":
+                continue
+            descriptor = klass.__dict__.get(name)
+            if type(descriptor) is not MemberDescriptorType:
+                return None
+            slots.setdefault(name, descriptor)
+    if set(slots) != {a.name for a in fields}:
+        return None
+    return {name: slots[name].__set__ for name in (a.name for a in fields)}
+
+
+class _Source:
+    """The source of one generated function and the names it refers to."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.names: dict[str, Any] = {
+            "Mismatch": Mismatch,
+            "_MISSING": _MISSING,
+            "_new": object.__new__,
+        }
+        self.inlining: set[type[Any]] = set()
+
+    def name(self, value: Any, prefix: str) -> str:
+        """A global name of the generated function bound to `value`."""
+        for existing, bound in self.names.items():
+            if bound is value and existing.startswith(prefix):
+                return existing
+        name = f"{prefix}{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    def add(self, indent: int, line: str) -> None:
+        self.lines.append("    " * indent + line)
+
+    def compile(self, name: str, argument: str, result: str) -> Function:
+        body = "\n".join(self.lines)
+        text = f"def {name}({argument}):\n{body}\n    return {result}\n"
+        namespace = dict(self.names)
+        exec(compile(text, f"<codepipeline_jobs generated {name}>", "exec"), namespace)  # noqa: S102 - our own generated code
+        function: Function = namespace[name]
+        return function
+
+
+class Compiler:
+    """Generates, compiles and remembers the readers and writers of types.
+
+    Args:
+        wire_name: The wire member name of a model field name.
+    """
+
+    def __init__(self, wire_name: Callable[[str], str]) -> None:
+        self._wire_name = wire_name
+        self._readers: dict[Any, Function | None] = {}
+        self._writers: dict[Any, Function | None] = {}
+        self._lock = threading.RLock()
+        self._reading: set[Any] = set()
+        self._writing: set[Any] = set()
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def reader(self, type_: Any) -> Function | None:
+        """The generated reader of `type_`, or None when it has none (read it the slow way)."""
+        try:
+            return self._readers[type_]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable: not a type we generate code for
+            return None
+        with self._lock:
+            if type_ not in self._readers:
+                if type_ in self._reading:  # a recursive model: not generated
+                    return None
+                self._reading.add(type_)
+                try:
+                    reader = self._make_reader(type_)
+                except Exception:  # noqa: BLE001 - unresolvable annotations and the like
+                    reader = None
+                finally:
+                    self._reading.discard(type_)
+                self._readers[type_] = reader
+            return self._readers[type_]
+
+    def _make_reader(self, type_: Any) -> Function | None:
+        source = _Source()
+        if not self._emit_read(source, type_, "value", 1, 0):
+            return None
+        name = type_.__name__ if isinstance(type_, type) else "value"
+        return source.compile(f"read_{name}", "value", "value")
+
+    def _emit_read(self, source: _Source, type_: Any, var: str, indent: int, level: int) -> bool:  # noqa: PLR0911 - one case per kind of type
+        """Emit lines that replace `var` (wire data) with its value read as `type_`."""
+        add = source.add
+        # Only exact classes pass: anything else (a str subclass, say) takes the slow path.
+        exact = self._exact_class(source, type_)
+        if exact is not None:
+            add(indent, f"if {var}.__class__ is not {exact}: raise Mismatch")
+            return True
+        optional = _optional_arg(type_)
+        exact = None if optional is _MISSING else self._exact_class(source, optional)
+        if exact is not None:
+            add(indent, f"if {var} is not None and {var}.__class__ is not {exact}: raise Mismatch")
+            return True
+        if isinstance(type_, type) and issubclass(type_, ValueSet):
+            members = source.name(type_._value2member_map_, "_members")
+            cls = source.name(type_, "_values")
+            slow = source.name(_value_set, "_value_set")
+            add(indent, f"_known = {members}.get({var}) if {var}.__class__ is str else None")
+            add(indent, f"{var} = _known if _known is not None else {slow}({var}, {cls})")
+            return True
+        if _is_str_map(type_):
+            add(indent, f"{var} = {source.name(_str_map, '_str_map')}({var})")
+            return True
+        inner = _optional_arg(type_)
+        if inner is not _MISSING:
+            add(indent, f"if {var} is not None:")
+            return self._emit_read(source, inner, var, indent + 1, level)
+        item = _tuple_item(type_)
+        if item is _MISSING and typing.get_origin(type_) is Sequence:
+            item = typing.get_args(type_)[0]
+        if item is not _MISSING:
+            item_reader = self.reader(item)
+            if item_reader is None:
+                return False
+            name = source.name(item_reader, "_read")
+            add(indent, f"if {var} is None:")
+            add(indent + 1, f"{var} = ()")
+            add(indent, f"elif {var}.__class__ is list or {var}.__class__ is tuple:")
+            add(indent + 1, f"{var} = tuple([{name}(_item) for _item in {var}])")
+            add(indent, "else:")
+            add(indent + 1, "raise Mismatch")
+            return True
+        if isinstance(type_, type) and attrs.has(type_):
+            return self._emit_object(source, type_, var, indent, level + 1)
+        return False
+
+    @staticmethod
+    def _exact_class(source: _Source, type_: Any) -> str | None:
+        """The name of the one class a leaf type's wire values have, or None when not a leaf."""
+        if type_ is str or type_ is int:
+            return type_.__name__
+        if type_ is _dt.datetime:
+            return source.name(_dt.datetime, "_datetime")
+        return None
+
+    def _emit_object(self, source: _Source, cls: type[Any], var: str, indent: int, level: int) -> bool:
+        """Emit lines that replace `var` (a wire object) with an instance of `cls`, inline.
+
+        Nested objects are built inline too (a function call costs about as much as
+        filling two slots); the names of each nesting `level` are its own.
+        """
+        if cls in source.inlining:  # a recursive model: not generated
+            return False
+        setters = _slot_setters(cls)
+        if setters is None:
+            return False
+        types = _field_types(cls)
+        source.inlining.add(cls)
+        add = source.add
+        instance, value = f"instance{level}", f"value{level}"
+        add(indent, f"if {var}.__class__ is not dict:")
+        add(indent + 1, "raise Mismatch")
+        add(indent, f"{instance} = _new({source.name(cls, '_cls')})")
+        for field in attrs.fields(cls):
+            key = self._wire_name(field.name)
+            default: Any = field.default
+            inner = indent
+            if default is attrs.NOTHING:
+                add(indent, f"{value} = {var}[{key!r}]")
+            elif (default is None and _optional_arg(types[field.name]) is not _MISSING) or (
+                default == () and _tuple_item(types[field.name]) is not _MISSING
+            ):
+                # A missing member and a null one read alike: as the default.
+                add(indent, f"{value} = {var}.get({key!r})")
+            else:
+                add(indent, f"{value} = {var}.get({key!r}, _MISSING)")
+                add(indent, f"if {value} is _MISSING:")
+                if isinstance(default, _FACTORY):
+                    factory: Any = default
+                    if factory.takes_self:
+                        return False
+                    add(indent + 1, f"{value} = {source.name(factory.factory, '_factory')}()")
+                else:
+                    add(indent + 1, f"{value} = {source.name(default, '_default')}")
+                add(indent, "else:")
+                inner = indent + 1
+            if not self._emit_read(source, types[field.name], value, inner, level):
+                return False
+            add(indent, f"{source.name(setters[field.name], '_set')}({instance}, {value})")
+        add(indent, f"{var} = {instance}")
+        source.inlining.discard(cls)
+        return True
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def writer(self, cls: type[Any]) -> Function | None:
+        """The generated writer of instances of exactly `cls`, or None when it has none."""
+        try:
+            return self._writers[cls]
+        except KeyError:
+            pass
+        with self._lock:
+            if cls not in self._writers:
+                if cls in self._writing:  # a recursive model: not generated
+                    return None
+                self._writing.add(cls)
+                try:
+                    writer = self._make_class_writer(cls)
+                except Exception:  # noqa: BLE001 - unresolvable annotations and the like
+                    writer = None
+                finally:
+                    self._writing.discard(cls)
+                self._writers[cls] = writer
+            return self._writers[cls]
+
+    def _emit_write(self, source: _Source, type_: Any, var: str, indent: int) -> bool:  # noqa: PLR0911 - one case per kind of type
+        """Emit lines that replace `var` (a model value of `type_`) with its wire form."""
+        add = source.add
+        if type_ in (str, int, _dt.datetime):
+            add(indent, f"if {var}.__class__ is not {source.name(type_, '_type')}:")
+            add(indent + 1, "raise Mismatch")
+            return True
+        if isinstance(type_, type) and issubclass(type_, ValueSet):
+            add(indent, f"if {var}.__class__ is not {source.name(type_, '_type')}:")
+            add(indent + 1, "raise Mismatch")
+            add(indent, f"{var} = {var}._value_")
+            return True
+        if _is_str_map(type_):
+            add(indent, f"if {var}.__class__ is {source.name(FrozenMap, '_FrozenMap')}:")
+            add(indent + 1, f"{var} = dict({var}._data)")
+            add(indent, f"elif {var}.__class__ is dict:")
+            add(indent + 1, f"{var} = dict({var})")
+            add(indent, "else:")
+            add(indent + 1, "raise Mismatch")
+            return True
+        inner = _optional_arg(type_)
+        if inner is not _MISSING:
+            add(indent, f"if {var} is not None:")
+            return self._emit_write(source, inner, var, indent + 1)
+        item = _tuple_item(type_)
+        if item is not _MISSING:
+            if not (isinstance(item, type) and attrs.has(item)):
+                return False
+            item_writer = self.writer(item)
+            if item_writer is None:
+                return False
+            add(indent, f"if {var}.__class__ is not tuple:")
+            add(indent + 1, "raise Mismatch")
+            add(indent, f"{var} = [{source.name(item_writer, '_write')}(_item) for _item in {var}]")
+            return True
+        if isinstance(type_, type) and attrs.has(type_):
+            class_writer = self.writer(type_)
+            if class_writer is None:
+                return False
+            add(indent, f"{var} = {source.name(class_writer, '_write')}({var})")
+            return True
+        return False
+
+    def _make_class_writer(self, cls: type[Any]) -> Function | None:
+        if not attrs.has(cls) or "__slots__" not in cls.__dict__:
+            return None
+        types = _field_types(cls)
+        source = _Source()
+        add = source.add
+        add(1, f"if instance.__class__ is not {source.name(cls, '_cls')}:")
+        add(2, "raise Mismatch")
+        add(1, "wire = {}")
+        for field in attrs.fields(cls):
+            key = self._wire_name(field.name)
+            add(1, f"value = instance.{field.name}")
+            default: Any = field.default
+            indent = 1
+            # Members equal to their default are left out, as in the converter (omit_if_default).
+            if default is None:
+                add(1, "if value is not None:")
+                indent = 2
+            elif isinstance(default, _FACTORY):
+                if default.takes_self:
+                    return None
+                add(1, f"if value != {source.name(default.factory, '_factory')}():")
+                indent = 2
+            elif default is not attrs.NOTHING:
+                add(1, f"if value != {source.name(default, '_default')}:")
+                indent = 2
+            if not self._emit_write(source, types[field.name], "value", indent):
+                return None
+            add(indent, f"wire[{key!r}] = value")
+        return source.compile(f"write_{cls.__name__}", "instance", "wire")
