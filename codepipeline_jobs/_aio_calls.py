@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._calls import PARSER_CRASHES, requests
+from ._calls import PARSER_CRASHES, check_client, requests
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -50,6 +50,7 @@ R = TypeVar("R")
 
 async def run(client: CodePipelineClient, call: Call[R]) -> R:
     """Validate `call`, send it through the aiobotocore `client` and read the reply."""
+    check_client(client, asynchronous=True)
     call.validate(client.meta.service_model)
     method: Any = getattr(client, call.method)
     try:

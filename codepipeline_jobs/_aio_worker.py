@@ -12,11 +12,9 @@ import contextlib
 import contextvars
 import inspect
 import logging
-import signal
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 from botocore.exceptions import ClientError
@@ -29,7 +27,9 @@ from ._aio_calls import (
     poll_for_third_party_jobs,
     run,
 )
+from ._aio_signals import signals_stop
 from ._models import Job, ThirdPartyJob, ThirdPartyJobDetails
+from ._outcomes import Outcome  # the handler aliases use it at run time
 from ._redact import describe_exception, job_secrets
 from ._rules import validate_custom_owner, validate_query_param, validate_third_party_owner
 from ._worker_core import (
@@ -57,12 +57,12 @@ from ._worker_core import (
 from ._worker_retry import retry_async
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Mapping
+    import signal
+    from collections.abc import Mapping
 
     from types_aiobotocore_codepipeline import CodePipelineClient
 
     from ._models import ActionTypeId
-    from ._outcomes import Outcome
     from ._values import JobStatus
 
 __all__ = [
@@ -74,15 +74,32 @@ __all__ = [
 
 logger = logging.getLogger("codepipeline_jobs.worker")
 
-AsyncHandler: TypeAlias = Callable[[Job], "Awaitable[Outcome] | Outcome"]
+AsyncHandler: TypeAlias = Callable[[Job], Awaitable[Outcome] | Outcome]
 """A custom action's job handler for `AsyncJobWorker`: a coroutine function, or a plain function
 (run in a thread of the worker's own pool, so it cannot block the event loop)."""
-AsyncPartnerHandler: TypeAlias = Callable[[ThirdPartyJobDetails], "Awaitable[Outcome] | Outcome"]
+AsyncPartnerHandler: TypeAlias = Callable[[ThirdPartyJobDetails], Awaitable[Outcome] | Outcome]
 """A partner action's job handler for `AsyncThirdPartyJobWorker`: async or plain, as `AsyncHandler`."""
 
 _P = TypeVar("_P", bound="Job | ThirdPartyJob")
 _J = TypeVar("_J", bound="Job | ThirdPartyJobDetails")
 _T = TypeVar("_T")
+_A = TypeVar("_A")
+
+
+def _is_coroutine_function(function: object) -> bool:
+    """A coroutine function, or an object whose ``__call__`` is one."""
+    return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(
+        getattr(function, "__call__", None)  # noqa: B004 - the method itself is what is asked about
+    )
+
+
+def _resolve(future: asyncio.Future[Any], result: object, error: BaseException | None) -> None:
+    if future.done():  # the awaiting task was cancelled
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 def _settle(waiter: asyncio.Future[None]) -> None:
@@ -123,8 +140,6 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
         self._abandon = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiters: set[asyncio.Future[None]] = set()
-        self._executor: ThreadPoolExecutor | None = None
-        self._executor_lock = threading.Lock()
         # A job holds a slot while it is claimed and handled; its report goes on in the same task
         # after the slot is freed, so the next poll overlaps the report. Draining waits for every
         # task in `_in_flight` (reports included) and every poll in `_polls`.
@@ -133,7 +148,7 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
         self._slots = Slots(max_concurrency, self.options.idle_backoff())
         self._poll_error: Exception | None = None  # a ValidationError: the poll can never work
         self._counts = Counts()
-        self._running = False
+        self._running = threading.Lock()
 
     # --- what differs between custom and partner jobs ---------------------------------------
 
@@ -184,13 +199,16 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
             RuntimeError: The worker is already running.
             ValidationError: The poll request breaks a rule (nothing was sent).
         """
-        if self._running:
+        if not self._running.acquire(blocking=False):
             message = "this worker is already running"
             raise RuntimeError(message)
-        self._running = True
         try:
             self._bind()
-            with self._signals_stop_me():
+            signals = (
+                signals_stop(self, asyncio.get_running_loop()) if self.handle_signals
+                else contextlib.nullcontext()
+            )
+            with signals:
                 logger.info("%s", started_message(self.action_type_id, self.max_concurrency, "task(s)"))
                 try:
                     await self._poll_until_stopped()
@@ -200,8 +218,7 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
                 finally:
                     await self._drain()
         finally:
-            self._running = False
-            self._shutdown_executor()
+            self._running.release()
 
     async def run_once(self) -> int:
         """Poll once for as many jobs as there are free slots and work the batch to its end.
@@ -223,8 +240,6 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
         batch = await self._poll(free)
         self._counts.add("received", len(batch))
         await asyncio.gather(*(self._start(item) for item in batch))
-        if not self._running:
-            self._shutdown_executor()
         return len(batch)
 
     # --- the loop -----------------------------------------------------------------------------
@@ -299,9 +314,10 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
 
     def _start(self, item: _P) -> asyncio.Task[None]:
         job_id = self._job_id(item)
+        self._slots.holding.add(job_id)  # before the task: an eager task may end in create_task
         task = asyncio.create_task(self._process(item), name=f"codepipeline-job-{job_id[:8]}")
-        self._in_flight[job_id] = task
-        self._slots.holding.add(job_id)
+        if not task.done():
+            self._in_flight[job_id] = task
         return task
 
     async def _drain(self) -> None:
@@ -310,7 +326,7 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
         if self._in_flight:
             logger.info("stopping: waiting for %d job(s) in flight", len(self._in_flight))
         try:
-            while (self._in_flight or self._polls) and not self._abandon:
+            while (self._in_flight or self._slots.reserved) and not self._abandon:
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     break
@@ -335,37 +351,15 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    @contextlib.contextmanager
-    def _signals_stop_me(self) -> Generator[None]:
-        loop = self._loop
-        if (
-            not self.handle_signals or loop is None
-            or threading.current_thread() is not threading.main_thread()
-        ):
-            yield
-            return
-
-        def on_signal(sig: signal.Signals) -> None:
-            if self._stopping:
-                logger.warning("%s again: no longer waiting for in-flight jobs", sig.name)
-                self._abandon = True
-                self._wake()
-            else:
-                logger.info("%s: stopping after in-flight jobs (send it again to stop at once)", sig.name)
-                self.stop()
-
-        installed: list[signal.Signals] = []
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            try:
-                loop.add_signal_handler(sig, on_signal, sig)
-            except (NotImplementedError, RuntimeError):  # Windows, or not the main thread's loop
-                continue
-            installed.append(sig)
-        try:
-            yield
-        finally:
-            for sig in installed:
-                loop.remove_signal_handler(sig)
+    def on_signal(self, sig: signal.Signals) -> None:
+        """What SIGTERM or SIGINT does while `run` runs: stop, or at the second, stop waiting."""
+        if self._stopping:
+            logger.warning("%s again: no longer waiting for in-flight jobs", sig.name)
+            self._abandon = True
+            self._wake()
+        else:
+            logger.info("%s: stopping after in-flight jobs (send it again to stop at once)", sig.name)
+            self.stop()
 
     # --- one job ------------------------------------------------------------------------------
 
@@ -396,11 +390,12 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
 
     async def _handle(self, claimed: Claimed[_J], log: JobLog) -> Outcome:
         log.info("started")
+        handler: Callable[[_J], Any] = self.handler
         try:
-            if inspect.iscoroutinefunction(self.handler):
-                result: Any = await self.handler(claimed.job)
+            if _is_coroutine_function(handler):
+                result: Any = await handler(claimed.job)
             else:
-                result = await self._in_thread(self.handler, claimed.job)
+                result = await self._in_thread(handler, claimed.job)
             if inspect.isawaitable(result):  # a plain function that returned a coroutine
                 result = await result
         except Exception as exc:  # noqa: BLE001 - a handler's exception is a failed job
@@ -408,24 +403,33 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
         outcome: Outcome = result
         return outcome
 
-    async def _in_thread(self, function: Callable[[_J], _T], argument: _J) -> _T:
-        """Run a plain handler in the worker's own threads (one per slot), context variables and all."""
-        with self._executor_lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(self.max_concurrency, "codepipeline-handler")
-            executor = self._executor
+    async def _in_thread(self, function: Callable[[_A], _T], argument: _A) -> _T:
+        """Run a plain function in a daemon thread of its own, context variables and all.
+
+        A daemon thread, as the threaded worker's: a handler still hanging when `run` gives up
+        at its drain deadline does not keep the process alive. The slots bound how many run.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[_T] = loop.create_future()
         context = contextvars.copy_context()
 
-        def call() -> _T:
-            return context.run(function, argument)
+        def deliver(result: _T | None, error: BaseException | None) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits any more
+                loop.call_soon_threadsafe(_resolve, future, result, error)
 
-        return await asyncio.get_running_loop().run_in_executor(executor, call)
+        def target() -> None:
+            try:
+                result = context.run(function, argument)
+            except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
+                error = exc if isinstance(exc, Exception) else RuntimeError(
+                    f"the handler raised {type(exc).__name__}"
+                )
+                deliver(None, error)
+            else:
+                deliver(result, None)
 
-    def _shutdown_executor(self) -> None:
-        with self._executor_lock:
-            executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=False)
+        threading.Thread(target=target, name="codepipeline-handler", daemon=True).start()
+        return await future
 
     async def _report(self, claimed: Claimed[_J], outcome: Outcome, log: JobLog) -> None:
         call, kind = prepare_report(claimed, outcome, log, self.client.meta.service_model)
@@ -620,8 +624,12 @@ class AsyncThirdPartyJobWorker(_AsyncEngine[ThirdPartyJob, ThirdPartyJobDetails]
         return item.job_id
 
     async def _claim(self, item: ThirdPartyJob, log: JobLog) -> Claimed[ThirdPartyJobDetails]:
+        lookup = self.client_token_for
         try:
-            found = self.client_token_for(item.client_id)
+            found = (
+                lookup(item.client_id) if _is_coroutine_function(lookup)
+                else await self._in_thread(lookup, item.client_id)  # it may well do I/O
+            )
             token: str = await found if inspect.isawaitable(found) else found
         except Exception as exc:  # the user's lookup failed: log, leave the job
             raise token_lookup_failed(exc, item.client_id, log, self._counts) from exc

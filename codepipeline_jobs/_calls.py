@@ -16,6 +16,7 @@ A reply botocore cannot parse, or whose shape is wrong, becomes a
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -45,6 +46,7 @@ __all__ = [
     "Call",
     "acknowledge_job",
     "acknowledge_third_party_job",
+    "check_client",
     "get_job_details",
     "get_pipeline_execution",
     "get_third_party_job_details",
@@ -293,8 +295,39 @@ class requests:  # noqa: N801 - a namespace, read as ``requests.poll_for_jobs(..
         )
 
 
+@functools.cache
+def _is_async_client_type(client_type: type) -> bool | None:
+    """True for aiobotocore clients, False for boto3 ones, None for anything else (test doubles)."""
+    from botocore.client import BaseClient  # noqa: PLC0415 - loaded with any client already
+
+    if not issubclass(client_type, BaseClient):
+        return None
+    return any(cls.__module__.startswith("aiobotocore") for cls in client_type.__mro__)
+
+
+def check_client(client: object, *, asynchronous: bool) -> None:
+    """Refuse an aiobotocore client in the synchronous API, and a boto3 client in the async one.
+
+    Checked before anything is sent: a boto3 client handed to a coroutine would send its
+    request (and take jobs off the queue) before the mistake showed. Clients that are neither
+    (test doubles) pass.
+
+    Raises:
+        TypeError: The client belongs to the other API.
+    """
+    kind = _is_async_client_type(type(client))  # type: ignore[arg-type]  # classes are hashable
+    if kind is None or kind == asynchronous:
+        return
+    message = (
+        "codepipeline_jobs.aio needs an aiobotocore client, not a boto3 one" if asynchronous
+        else "an aiobotocore client needs codepipeline_jobs.aio, not the synchronous API"
+    )
+    raise TypeError(message)
+
+
 def run(client: CodePipelineClient, call: Call[R]) -> R:
     """Validate `call`, send it through `client` and read the reply."""
+    check_client(client, asynchronous=False)
     call.validate(client.meta.service_model)
     try:
         reply = getattr(client, call.method)(**call.params)

@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import inspect
+import json
+import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -278,3 +281,171 @@ def test_everything_imports_without_aiobotocore() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["1", "False"]
+
+
+# --- found in review: signals, threads, eager tasks, the wrong client ----------------------------
+
+TWO_WORKERS_SCRIPT = """
+import asyncio, json, os, signal, sys, time
+from codepipeline_jobs import ActionCategory, ActionOwner, ActionTypeId
+from codepipeline_jobs.aio import AsyncJobWorker, Success
+from codepipeline_jobs.testing import FakeCodePipeline
+
+def action(name):
+    return ActionTypeId(category=ActionCategory.BUILD, owner=ActionOwner.CUSTOM, provider=name, version="1")
+
+fake = FakeCodePipeline()
+first, second = fake.add_job(action("A")), fake.add_job(action("B"))
+app_calls = []
+
+async def handler(job):
+    print("started", flush=True)
+    await asyncio.sleep(0.3)
+    return Success()
+
+async def main():
+    loop = asyncio.get_running_loop()
+    before = signal.getsignal(signal.SIGINT)
+    async with fake.aio_client() as client:
+        workers = [AsyncJobWorker(client, action(name), handler, max_concurrency=1,
+                                  poll_interval_min=0.01, poll_interval_max=0.05) for name in "AB"]
+        await asyncio.gather(*(worker.run() for worker in workers))
+    restored = (signal.getsignal(signal.SIGINT) == before
+                and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL)
+    print(json.dumps([fake.job(first).status.value, fake.job(second).status.value, restored]), flush=True)
+
+asyncio.run(main())
+"""
+
+
+def test_one_sigterm_stops_every_worker_on_the_loop_and_signals_are_restored() -> None:
+    """Two workers on one loop both drain on one SIGTERM; asyncio.run's SIGINT handler comes back."""
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    with subprocess.Popen(
+        [sys.executable, "-c", TWO_WORKERS_SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env=env,
+    ) as process:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "started"
+        assert process.stdout.readline().strip() == "started"
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert json.loads(out) == ["Succeeded", "Succeeded", True]
+
+
+HANGING_HANDLER_SCRIPT = """
+import asyncio, logging, os, signal, threading, time
+from codepipeline_jobs import ActionCategory, ActionOwner, ActionTypeId
+from codepipeline_jobs.aio import AsyncJobWorker
+from codepipeline_jobs.testing import FakeCodePipeline
+
+logging.basicConfig(level=logging.WARNING)
+action = ActionTypeId(category=ActionCategory.BUILD, owner=ActionOwner.CUSTOM, provider="P", version="1")
+fake = FakeCodePipeline()
+fake.add_job(action)
+
+def handler(job):
+    print("started", flush=True)
+    time.sleep(30)
+
+async def main():
+    async with fake.aio_client() as client:
+        await AsyncJobWorker(client, action, handler, drain_timeout=0.2,
+                             poll_interval_min=0.01, poll_interval_max=0.05).run()
+
+asyncio.run(main())
+"""
+
+
+def test_a_hanging_plain_handler_does_not_keep_the_process_alive() -> None:
+    """After the drain deadline the process exits, as with the threaded worker's daemon threads."""
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    with subprocess.Popen(
+        [sys.executable, "-c", HANGING_HANDLER_SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env=env,
+    ) as process:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "started"
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=15)  # the handler would sleep 30 s
+    assert process.returncode == 0, err
+    assert "still running" in err
+
+
+def test_a_plain_token_lookup_runs_off_the_loop() -> None:
+    """A plain client_token_for (which may call a secrets store) runs in a thread, not in the loop."""
+    fake = FakeCodePipeline()
+    fake.add_job(PARTNER_ACTION)
+    threads: list[str] = []
+
+    def lookup(client_id: str) -> str:
+        threads.append(threading.current_thread().name)
+        return fake.client_token(client_id)
+
+    async def scenario(client: CodePipelineClient) -> None:
+        worker = aio.AsyncThirdPartyJobWorker(client, PARTNER_ACTION, lambda job: None, lookup, **FAST)
+        assert await worker.run_once() == 1
+        assert worker.stats == aio.WorkerStats(received=1, succeeded=1)
+
+    run_with_client(fake, scenario)
+    assert threads == ["codepipeline-handler"]
+
+
+class _Ended(asyncio.Future[Any]):
+    """A finished "task" (create_task names its tasks)."""
+
+    def set_name(self, name: str) -> None:
+        """Names are not kept."""
+
+
+def _eager_factory(loop: asyncio.AbstractEventLoop, coroutine: Any, **_: Any) -> Any:
+    """Python 3.12's eager_task_factory for what matters here: a coroutine ending in its first step.
+
+    Such a task has ended before create_task returns. On 3.12+ the real factory is used.
+    """
+    try:
+        coroutine.send(None)
+    except StopIteration as stop:
+        done = _Ended(loop=loop)
+        done.set_result(stop.value)
+        return done
+    message = "this emulation only runs coroutines that end in their first step"
+    raise AssertionError(message)
+
+
+def test_no_slot_leaks_with_an_eager_task_factory() -> None:
+    """Jobs that end before their first await (here: skipped, the worker stopping) free their slots."""
+    fake = FakeCodePipeline()
+    for _ in range(3):
+        fake.add_job(ACTION)
+
+    async def scenario(client: CodePipelineClient) -> None:
+        factory: Any = getattr(asyncio, "eager_task_factory", _eager_factory)
+        asyncio.get_running_loop().set_task_factory(factory)
+        worker = aio.AsyncJobWorker(client, ACTION, lambda job: None, max_concurrency=3, **FAST)
+        polled = await aio.poll_for_jobs(client, ACTION, max_batch_size=3)
+        worker.stop()
+        for job in polled:
+            worker._start(job)  # the moment a poll hands its jobs to a stopping worker
+        assert worker._slots.free == 3
+        assert worker._in_flight == {}
+        assert worker.stats.skipped == 3
+
+    run_with_client(fake, scenario)
+
+
+def test_the_wrong_kind_of_client_is_refused_before_anything_is_sent() -> None:
+    """A boto3 client in aio, or an aiobotocore client in the sync API: TypeError, nothing sent."""
+    fake = FakeCodePipeline()
+    fake.add_job(ACTION)
+    sync_client = fake.client()
+
+    async def scenario(client: CodePipelineClient) -> None:
+        with pytest.raises(TypeError, match="aiobotocore client"):
+            await aio.poll_for_jobs(sync_client, ACTION)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match=r"codepipeline_jobs\.aio"):
+            codepipeline_jobs.poll_for_jobs(client, ACTION)
+
+    run_with_client(fake, scenario)
+    assert fake.calls == []
