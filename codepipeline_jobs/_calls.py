@@ -125,12 +125,16 @@ def _ignore_reply(_: Mapping[str, Any]) -> None:
     return None
 
 
+_JOBS = tuple[Job, ...]
+_THIRD_PARTY_JOBS = tuple[ThirdPartyJob, ...]
+
+
 def _read_jobs(reply: Mapping[str, Any]) -> list[Job]:
-    return list(structure_reply(reply, "jobs", tuple[Job, ...]))
+    return list(structure_reply(reply, "jobs", _JOBS))
 
 
 def _read_third_party_jobs(reply: Mapping[str, Any]) -> list[ThirdPartyJob]:
-    return list(structure_reply(reply, "jobs", tuple[ThirdPartyJob, ...]))
+    return list(structure_reply(reply, "jobs", _THIRD_PARTY_JOBS))
 
 
 def _read_status(reply: Mapping[str, Any]) -> JobStatus:

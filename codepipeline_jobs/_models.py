@@ -62,6 +62,7 @@ __all__ = [
     "ThirdPartyJob",
     "ThirdPartyJobData",
     "ThirdPartyJobDetails",
+    "model_methods",
 ]
 
 _V = TypeVar("_V")
@@ -155,7 +156,7 @@ def _masked_access_key(value: str) -> str:
 _repr_state = threading.local()
 
 
-def _shared_methods(cls: _C) -> _C:
+def model_methods(cls: _C) -> _C:
     """Give a model the ``__repr__``, ``__eq__`` and ``__hash__`` attrs would write for it.
 
     The models are declared ``attrs.frozen(kw_only=True, repr=False, eq=False)`` and
@@ -212,7 +213,7 @@ def _shared_methods(cls: _C) -> _C:
 # --- identifying an action ------------------------------------------------------------------
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class ActionTypeId:
     """Identifies an action type: the four values a job worker polls for.
@@ -238,7 +239,7 @@ class ActionTypeId:
     """The version of the action type (1-9 of ``[0-9A-Za-z_-]``)."""
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class ActionConfiguration:
     """The configuration an action was given in the pipeline.
@@ -253,7 +254,7 @@ class ActionConfiguration:
     """Configuration property names and their values."""
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class StageContext:
     """The stage of the pipeline a job belongs to."""
@@ -262,7 +263,7 @@ class StageContext:
     """The stage's name."""
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class ActionContext:
     """The action of the pipeline a job belongs to."""
@@ -273,7 +274,7 @@ class ActionContext:
     """The id of this execution of the action."""
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class PipelineContext:
     """Where in which pipeline a job comes from.
@@ -297,7 +298,7 @@ class PipelineContext:
 # --- artifacts and credentials --------------------------------------------------------------
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class S3ArtifactLocation:
     """Where an artifact lives in Amazon S3."""
@@ -308,7 +309,7 @@ class S3ArtifactLocation:
     """The object's key (URL-encoded in some Lambda events)."""
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class ArtifactLocation:
     """Where an artifact is stored."""
@@ -319,7 +320,7 @@ class ArtifactLocation:
     """The S3 bucket and key, when `type` is ``S3``."""
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class Artifact:
     """An input or output artifact of a job."""
@@ -332,7 +333,7 @@ class Artifact:
     """Where the artifact is stored."""
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class AWSSessionCredentials:
     """Temporary credentials of the action's role, scoped to the artifact bucket.
@@ -354,7 +355,7 @@ class AWSSessionCredentials:
     """
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class EncryptionKey:
     """The key that encrypts the pipeline's artifacts.
@@ -371,7 +372,7 @@ class EncryptionKey:
 # --- jobs -----------------------------------------------------------------------------------
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class _JobDataMembers:
     """The members `JobData` and `ThirdPartyJobData` share (the API defines both alike)."""
@@ -394,19 +395,19 @@ class _JobDataMembers:
     """The key output artifacts must be encrypted with, if any."""
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class JobData(_JobDataMembers):
     """What a custom action job is about (``JobData`` in the API)."""
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class ThirdPartyJobData(_JobDataMembers):
     """What a partner (third-party) action job is about (``ThirdPartyJobData`` in the API)."""
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class Job:
     """A job handed out by PollForJobs.
@@ -424,7 +425,7 @@ class Job:
     """The AWS account the pipeline belongs to."""
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class JobDetails:
     """A job as GetJobDetails returns it: no nonce, fresh artifact credentials."""
@@ -437,7 +438,7 @@ class JobDetails:
     """The AWS account the pipeline belongs to."""
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class ThirdPartyJob:
     """A partner job handed out by PollForThirdPartyJobs: ids only.
@@ -452,7 +453,7 @@ class ThirdPartyJob:
     """The job's id."""
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class ThirdPartyJobDetails:
     """A partner job's details, from GetThirdPartyJobDetails."""
@@ -468,7 +469,7 @@ class ThirdPartyJobDetails:
 # --- results --------------------------------------------------------------------------------
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class CurrentRevision:
     """The revision a source action produced, reported with a success result."""
@@ -483,7 +484,7 @@ class CurrentRevision:
     """A summary of the revision (1-2048 characters)."""
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class ExecutionDetails:
     """Progress details a worker reports with a result."""
@@ -496,7 +497,7 @@ class ExecutionDetails:
     """How far the work is, 0-100."""
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class FailureDetails:
     """Why a job failed, reported with a failure result.
@@ -557,7 +558,7 @@ class FailureDetails:
 # --- pipeline executions --------------------------------------------------------------------
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class ArtifactRevision:
     """The revision of one artifact in a pipeline execution."""
@@ -576,7 +577,7 @@ class ArtifactRevision:
     """A link to the revision in its source system."""
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class ResolvedPipelineVariable:
     """A pipeline-level variable and the value it resolved to in an execution."""
@@ -587,7 +588,7 @@ class ResolvedPipelineVariable:
     """Its value in this execution."""
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class ExecutionTrigger:
     """What started a pipeline execution."""
@@ -598,7 +599,7 @@ class ExecutionTrigger:
     """Details, such as the user or the webhook that started it."""
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class PipelineRollbackMetadata:
     """For a rollback execution: the execution it rolled back to."""
@@ -607,7 +608,7 @@ class PipelineRollbackMetadata:
     """The execution that was the rollback target."""
 
 
-@_shared_methods
+@model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class PipelineExecution:
     """A pipeline execution, from GetPipelineExecution."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TypeAlias
 import attrs
 
 from ._calls import Call, requests
-from ._models import CurrentRevision, ExecutionDetails, FailureDetails
+from ._models import CurrentRevision, ExecutionDetails, FailureDetails, model_methods
 from ._values import FailureType
 
 if TYPE_CHECKING:
@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 __all__ = ["Continuation", "Failure", "Outcome", "Success", "report_call"]
 
 
-@attrs.frozen(kw_only=True)
+@model_methods
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Success:
     """The job succeeded: reported with PutJobSuccessResult.
 
@@ -40,7 +41,8 @@ class Success:
     """Variables for later actions (at most 122,880 bytes together)."""
 
 
-@attrs.frozen
+@model_methods
+@attrs.frozen(repr=False, eq=False)
 class Continuation:
     """The work goes on: report success with a continuation token.
 
@@ -62,7 +64,8 @@ class Continuation:
     """Progress so far."""
 
 
-@attrs.frozen
+@model_methods
+@attrs.frozen(repr=False, eq=False)
 class Failure:
     """The job failed: reported with PutJobFailureResult.
 
