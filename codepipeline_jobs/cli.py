@@ -36,7 +36,7 @@ from ._errors import CodePipelineJobsError, ValidationError
 from ._models import ActionTypeId, ExecutionDetails
 from ._redact import install_log_redaction, job_secrets, scrub
 from ._values import ActionCategory, ActionOwner
-from .worker import Continuation, Failure, JobWorker, Outcome, Success
+from .worker import Continuation, Failure, JobWorker, Outcome, Success, ThirdPartyJobWorker
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -187,9 +187,15 @@ def _build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run", parents=[aws, action], help="run a JobWorker with your handler until stopped",
         description="Run a JobWorker that calls MODULE:FUNCTION for every job of a custom action "
-        "type, until SIGTERM or Ctrl-C (which drain in-flight jobs first).",
+        "type (or, with --owner ThirdParty, a ThirdPartyJobWorker for a partner action type), "
+        "until SIGTERM or Ctrl-C (which drain in-flight jobs first).",
     )
     run.add_argument("handler", metavar="MODULE:FUNCTION", help="e.g. mypackage.worker:build")
+    run.add_argument("--owner", default="Custom", choices=["Custom", "ThirdParty"],
+                     help="Custom (default) or ThirdParty (partner action)")
+    run.add_argument("--client-token-for", metavar="MODULE:FUNCTION",
+                     help="for --owner ThirdParty: the function mapping a job's client id to its "
+                     "client token")
     run.add_argument("--query", metavar="KEY=VALUE", help="only jobs whose configuration has this value")
     run.add_argument("--max-workers", type=_positive_int, default=4, metavar="N",
                      help="threads, hence jobs worked on at once (default 4)")
@@ -313,7 +319,19 @@ def _load_handler(spec: str) -> Any:
 def _run(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
     handler = _load_handler(args.handler)
     query = _query(args.query)
-    action = _action(args, ActionOwner.CUSTOM)
+    partner = args.owner == ActionOwner.THIRD_PARTY
+    token_spec: str | None = args.client_token_for
+    if partner and token_spec is None:
+        message = "--owner ThirdParty needs --client-token-for MODULE:FUNCTION"
+        raise _UsageError(message)
+    if not partner and token_spec is not None:
+        message = "--client-token-for is for partner actions (--owner ThirdParty)"
+        raise _UsageError(message)
+    if partner and query is not None:
+        message = "--query is for custom actions: PollForThirdPartyJobs has no query parameter"
+        raise _UsageError(message)
+    token_for = _load_handler(token_spec) if token_spec is not None else None
+    action = _action(args, args.owner)
     the_client = _client(args, client)
     install_log_redaction()
     log_handler = logging.StreamHandler(sys.stderr)
@@ -323,9 +341,14 @@ def _run(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
     previous_level = package_logger.level
     package_logger.setLevel(args.log_level)
     try:
-        worker = JobWorker(
-            the_client, action, handler, query_param=query, max_workers=args.max_workers,
-            drain_timeout=args.drain_timeout,
+        worker: JobWorker | ThirdPartyJobWorker = (
+            ThirdPartyJobWorker(
+                the_client, action, handler, token_for, max_workers=args.max_workers,
+                drain_timeout=args.drain_timeout,
+            ) if token_for is not None else JobWorker(
+                the_client, action, handler, query_param=query, max_workers=args.max_workers,
+                drain_timeout=args.drain_timeout,
+            )
         )
         if args.once:
             worker.run_once()

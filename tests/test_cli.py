@@ -194,3 +194,53 @@ def test_run_with_a_missing_handler_exits_2(capsys: pytest.CaptureFixture[str]) 
     assert "cannot import 'no_such_module_xyz'" in capsys.readouterr().err
     assert main(["run", "json:no_such_function", *ACTION_ARGS]) == 2
     assert "no attribute" in capsys.readouterr().err
+
+
+def test_run_once_for_a_partner_action(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`run --owner ThirdParty --client-token-for M:F` works a partner job with the looked-up token."""
+    fake = FakeCodePipeline()
+    job_id = fake.add_job(PARTNER_ACTION)
+    (tmp_path / "partner_handlers.py").write_text(textwrap.dedent("""
+        from codepipeline_jobs.worker import Failure
+
+        TOKENS = {}
+
+        def check(job):
+            return Failure("partner says no")
+
+        def token_for(client_id):
+            return TOKENS[client_id]
+    """))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import partner_handlers  # type: ignore[import-not-found]  # written above
+
+    client_id = fake.job(job_id).client_id
+    assert client_id is not None
+    partner_handlers.TOKENS[client_id] = fake.client_token(client_id)
+    args = [
+        "run", "partner_handlers:check", "--owner", "ThirdParty", "--client-token-for",
+        "partner_handlers:token_for", "--category", PARTNER_ACTION.category,
+        "--provider", PARTNER_ACTION.provider, "--version", PARTNER_ACTION.version, "--once",
+    ]
+    assert main(args, client=fake.client()) == 0
+    assert fake.job(job_id).status == JobStatus.FAILED
+    assert "PutThirdPartyJobFailureResult" in fake.calls
+
+
+@pytest.mark.parametrize(
+    ("extra", "complaint"),
+    [
+        (["--owner", "ThirdParty"], "needs --client-token-for"),
+        (["--client-token-for", "json:loads"], "is for partner actions"),
+        (["--owner", "ThirdParty", "--client-token-for", "json:loads", "--query", "a=b"], "--query"),
+    ],
+)
+def test_run_refuses_mismatched_partner_options(
+    extra: list[str], complaint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Partner options that do not fit together are a one-line usage error (exit 2), nothing sent."""
+    fake = FakeCodePipeline()
+    assert main(["run", "json:loads", *ACTION_ARGS, *extra], client=fake.client()) == 2
+    assert complaint in capsys.readouterr().err
+    assert fake.calls == []
