@@ -156,12 +156,15 @@ def describe_exception(
     return message
 
 
+_TRACEBACKS = logging.Formatter()
+
+
 class SecretsFilter(logging.Filter):
     """A logging filter that masks credentials, tokens and configuration values.
 
-    It formats each record's message, scrubs it (see `scrub`) and stores the
-    clean text back in the record, so handlers downstream see no secret. It
-    never drops a record.
+    It formats each record's message and traceback, scrubs them (see `scrub`)
+    and stores the clean text back in the record, so handlers downstream see no
+    secret. It never drops a record.
 
     Example:
         ```python
@@ -177,8 +180,14 @@ class SecretsFilter(logging.Filter):
             return True
         record.msg = scrub(message)
         record.args = None
+        if record.exc_info and not record.exc_text:
+            # Format the traceback now, scrubbed: handlers use exc_text when it is set, so the
+            # raw exception text (which may quote a secret) is never formatted downstream.
+            record.exc_text = _TRACEBACKS.formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info)
         return True
 
 

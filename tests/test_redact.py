@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -277,3 +278,26 @@ def test_library_logs_carry_no_secrets(
     own = [r.getMessage() for r in caplog.records if r.name.startswith("codepipeline_jobs")]
     assert own
     assert _leaks(own) == []
+
+
+def test_filter_scrubs_a_traceback_before_any_handler_formats_it() -> None:
+    """An exception logged with exc_info whose text quotes a secret: the formatted record is clean."""
+    logger = logging.getLogger("tests.redact.traceback")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(SecretsFilter())
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        try:
+            message = f'rejected {{"secretAccessKey": "{SECRET_KEY}"}}'
+            raise RuntimeError(message)
+        except RuntimeError:
+            logger.exception("upload failed", stack_info=True)
+    finally:
+        logger.removeHandler(handler)
+    output = stream.getvalue()
+    assert "RuntimeError" in output
+    assert "Traceback" in output
+    assert "Stack (most recent call last)" in output
+    assert _leaks([output]) == []
