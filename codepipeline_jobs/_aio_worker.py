@@ -234,10 +234,14 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
         if self._stopping:
             return 0
         self._bind()
-        free = self._slots.free
+        free = self._slots.reserve_free()  # reserved, so that a running run() cannot overfill
         if free < 1:
             return 0
-        batch = await self._poll(free)
+        try:
+            batch = await self._poll(free)
+        finally:
+            self._slots.release(free)
+            self._wake()
         self._counts.add("received", len(batch))
         await asyncio.gather(*(self._start(item) for item in batch))
         return len(batch)

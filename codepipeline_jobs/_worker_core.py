@@ -179,6 +179,16 @@ class Slots:
         self.reserved += free
         return free, 0.0
 
+    def reserve_free(self) -> int:
+        """Reserve every free slot for a poll the caller makes itself (`run_once`); how many."""
+        free = max(self.free, 0)
+        self.reserved += free
+        return free
+
+    def release(self, size: int) -> None:
+        """Give back `size` slots reserved with `reserve_free`."""
+        self.reserved -= size
+
     def polled(self, size: int, received: int, now: float) -> None:
         """A poll for `size` slots returned `received` jobs (which the caller then holds)."""
         self.reserved -= size

@@ -235,13 +235,22 @@ class _Engine(ABC, Generic[_P, _J]):
         """
         if self._stopping.is_set():
             return 0
-        with self._capacity:
-            free = self._slots.free
+        with self._capacity:  # reserved, so that a running run() cannot overfill the slots
+            free = self._slots.reserve_free()
         if free < 1:
             return 0
-        batch = self._poll(free)
+        try:
+            batch = self._poll(free)
+        except BaseException:
+            with self._capacity:
+                self._slots.release(free)
+                self._capacity.notify_all()
+            raise
         self._counts.add("received", len(batch))
-        threads = [self._start(item) for item in batch]
+        with self._capacity:
+            self._slots.release(free)
+            threads = [self._start(item) for item in batch]
+            self._capacity.notify_all()
         for thread in threads:
             thread.join()
         return len(batch)

@@ -663,3 +663,41 @@ def test_a_poll_that_breaks_a_rule_stops_run(fake: FakeCodePipeline) -> None:
     with pytest.raises(ValueError, match="provider"):
         worker.run()
     assert fake.calls == []
+
+
+def test_run_once_beside_a_running_worker_never_overfills_it(fake: FakeCodePipeline) -> None:
+    """run_once() while run() holds every slot polls for nothing: held + reserved stay <= the limit."""
+    for _ in range(4):
+        fake.add_job(ACTION)
+    started = threading.Semaphore(0)
+    release = threading.Event()
+
+    def handler(job: Job) -> Outcome:
+        started.release()
+        release.wait(10)
+        return None
+
+    worker = job_worker(client_of(fake), ACTION, handler, max_workers=2, **FAST)
+    runner = Running(worker)
+    assert started.acquire(timeout=10)
+    assert started.acquire(timeout=10)
+    assert worker.run_once() == 0
+    release.set()
+    wait_until(lambda: worker.stats.succeeded == 4)
+    runner.stop()
+    assert worker.stats == WorkerStats(received=4, succeeded=4)
+
+
+def test_slots_reserved_by_run_once_are_not_polled_for_again() -> None:
+    """The capacity both workers share: slots run_once() reserved are not free for run()'s polls."""
+    from codepipeline_jobs._worker_core import Slots
+
+    slots = Slots(2, Backoff(1.0, 1.0))
+    assert slots.reserve_free() == 2
+    assert slots.next_poll(now=0.0) == (0, 0.5)
+    slots.release(2)
+    assert slots.next_poll(now=0.0) == (2, 0.0)
+    slots.polled(2, 0, now=0.0)  # an empty poll: back off
+    size, wait = slots.next_poll(now=0.0)
+    assert size == 0
+    assert 0 < wait <= 0.5
