@@ -212,6 +212,28 @@ class Compiler:
         self._reading: set[Any] = set()
         self._writing: set[Any] = set()
 
+    def _generate(
+        self,
+        made: dict[Any, Function | None],
+        making: set[Any],
+        key: Any,
+        make: Callable[[Any], Function | None],
+    ) -> Function | None:
+        """`make(key)` once, under the lock; None for a recursive model or code that cannot be made."""
+        with self._lock:
+            if key not in made:
+                if key in making:  # a recursive model: not generated
+                    return None
+                making.add(key)
+                try:
+                    function = make(key)
+                except Exception:  # noqa: BLE001 - unresolvable annotations and the like
+                    function = None
+                finally:
+                    making.discard(key)
+                made[key] = function
+            return made[key]
+
     # --- reading ----------------------------------------------------------------------------
 
     def reader(self, type_: Any) -> Function | None:
@@ -222,19 +244,7 @@ class Compiler:
             pass
         except TypeError:  # unhashable: not a type we generate code for
             return None
-        with self._lock:
-            if type_ not in self._readers:
-                if type_ in self._reading:  # a recursive model: not generated
-                    return None
-                self._reading.add(type_)
-                try:
-                    reader = self._make_reader(type_)
-                except Exception:  # noqa: BLE001 - unresolvable annotations and the like
-                    reader = None
-                finally:
-                    self._reading.discard(type_)
-                self._readers[type_] = reader
-            return self._readers[type_]
+        return self._generate(self._readers, self._reading, type_, self._make_reader)
 
     def _make_reader(self, type_: Any) -> Function | None:
         source = _Source()
@@ -354,19 +364,7 @@ class Compiler:
             return self._writers[cls]
         except KeyError:
             pass
-        with self._lock:
-            if cls not in self._writers:
-                if cls in self._writing:  # a recursive model: not generated
-                    return None
-                self._writing.add(cls)
-                try:
-                    writer = self._make_class_writer(cls)
-                except Exception:  # noqa: BLE001 - unresolvable annotations and the like
-                    writer = None
-                finally:
-                    self._writing.discard(cls)
-                self._writers[cls] = writer
-            return self._writers[cls]
+        return self._generate(self._writers, self._writing, cls, self._make_class_writer)
 
     def _emit_write(self, source: _Source, type_: Any, var: str, indent: int) -> bool:  # noqa: PLR0911 - one case per kind of type
         """Emit lines that replace `var` (a model value of `type_`) with its wire form."""

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +67,25 @@ def stubber(client: CodePipelineClient) -> Iterator[Stubber]:
     with Stubber(client) as stub:
         yield stub
         stub.assert_no_pending_responses()
+
+
+def sigterm_once_started(script: str, *, starts: int = 1, timeout: float = 20) -> tuple[str, str]:
+    """Run `script` in a new Python; after it printed "started" `starts` times, send it SIGTERM.
+
+    Returns its stdout and stderr once it exited, after checking that it exited with 0.
+    """
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env=env,
+    ) as process:
+        assert process.stdout is not None
+        for _ in range(starts):
+            assert process.stdout.readline().strip() == "started"
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=timeout)
+    assert process.returncode == 0, err
+    return out, err
 
 
 RawReply = Callable[[bytes, int], list[AWSPreparedRequest]]

@@ -10,8 +10,6 @@ import asyncio
 import contextvars
 import inspect
 import json
-import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -23,7 +21,7 @@ import pytest
 import codepipeline_jobs
 from codepipeline_jobs import FailureType, Job, JobStatus, aio
 from codepipeline_jobs.testing import FakeCodePipeline, Faults
-from tests.conftest import ACTION, PARTNER_ACTION
+from tests.conftest import ACTION, PARTNER_ACTION, sigterm_once_started
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -320,17 +318,7 @@ asyncio.run(main())
 
 def test_one_sigterm_stops_every_worker_on_the_loop_and_signals_are_restored() -> None:
     """Two workers on one loop both drain on one SIGTERM; asyncio.run's SIGINT handler comes back."""
-    env = {**os.environ, "PYTHONPATH": os.getcwd()}
-    with subprocess.Popen(
-        [sys.executable, "-c", TWO_WORKERS_SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env=env,
-    ) as process:
-        assert process.stdout is not None
-        assert process.stdout.readline().strip() == "started"
-        assert process.stdout.readline().strip() == "started"
-        process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=20)
-    assert process.returncode == 0, err
+    out, _ = sigterm_once_started(TWO_WORKERS_SCRIPT, starts=2)
     assert json.loads(out) == ["Succeeded", "Succeeded", True]
 
 
@@ -360,16 +348,7 @@ asyncio.run(main())
 
 def test_a_hanging_plain_handler_does_not_keep_the_process_alive() -> None:
     """After the drain deadline the process exits, as with the threaded worker's daemon threads."""
-    env = {**os.environ, "PYTHONPATH": os.getcwd()}
-    with subprocess.Popen(
-        [sys.executable, "-c", HANGING_HANDLER_SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env=env,
-    ) as process:
-        assert process.stdout is not None
-        assert process.stdout.readline().strip() == "started"
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=15)  # the handler would sleep 30 s
-    assert process.returncode == 0, err
+    _, err = sigterm_once_started(HANGING_HANDLER_SCRIPT, timeout=15)  # the handler sleeps 30 s
     assert "still running" in err
 
 

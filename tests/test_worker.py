@@ -9,10 +9,6 @@ from __future__ import annotations
 import collections
 import json
 import logging
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -41,7 +37,7 @@ from codepipeline_jobs.worker import (
     Success,
     WorkerStats,
 )
-from tests.conftest import ACTION, JOB_ID, PARTNER_ACTION
+from tests.conftest import ACTION, JOB_ID, PARTNER_ACTION, sigterm_once_started
 from tests.flavours import FLAVOURS, Flavour, WorkerLike, client_of, job_worker, partner_worker
 
 if TYPE_CHECKING:
@@ -316,17 +312,8 @@ asyncio.run(main())
 @pytest.mark.parametrize("flavour_name", FLAVOURS)
 def test_sigterm_drains_and_exits_cleanly(flavour_name: str) -> None:
     """SIGTERM to a process running run() in its main thread: the in-flight job is reported, exit 0."""
-    env = {**os.environ, "PYTHONPATH": os.getcwd()}
     script = SIGTERM_SCRIPT.replace("{run}", RUN_ASYNC if flavour_name == "async" else RUN_SYNC)
-    with subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env=env,
-    ) as process:
-        assert process.stdout is not None
-        assert process.stdout.readline().strip() == "started"
-        process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=20)
-    assert process.returncode == 0, err
+    out, _ = sigterm_once_started(script)
     assert json.loads(out) == ["Succeeded", "Queued"]
 
 
