@@ -57,7 +57,9 @@ What it serves, and how it behaves:
 It works inside moto's ``mock_aws()`` as it does outside (moto keeps serving
 S3, KMS and the rest), and `FakeCodePipeline.serve_new_clients` serves the
 clients that the code under test creates itself, such as a module-level
-``job_handler``'s.
+``job_handler``'s. Its pytest fixtures (``fake_codepipeline``,
+``codepipeline_client``, ``fake_aws_env``) come with the package: see
+`codepipeline_jobs.pytest_plugin`.
 
 Faults (`Faults`) are drawn from a random generator seeded with ``seed``, so a
 failing test fails the same way every time; `FakeCodePipeline.inject_fault`

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
+import re
 import sys
 import textwrap
 import threading
@@ -454,3 +456,11 @@ def test_a_module_level_handler_is_tested_unchanged(
     assert fake_codepipeline.job(follow_up_id).reports[0].output_variables == {"service": "web"}
     assert fake_codepipeline.job(second_id).reports[0].continuation_token == "deploying:web"
     assert fake_codepipeline.calls == ["PutJobSuccessResult"] * 3
+
+
+@pytest.mark.parametrize("method", ["lambda_event", "serve_new_clients"])
+def test_the_docstring_examples_run(method: str) -> None:
+    """The examples in the docstrings of lambda_event and serve_new_clients run as shown."""
+    docstring = inspect.getdoc(getattr(FakeCodePipeline, method)) or ""
+    [example] = re.findall(r"```python\n(.*?)```", docstring, re.DOTALL)
+    exec(textwrap.dedent(example), {"FakeCodePipeline": FakeCodePipeline})  # the documented promise
