@@ -31,17 +31,29 @@ from ._models import (
     PipelineContext,
     StageContext,
 )
-from ._values import ActionOwner, JobStatus, PipelineExecutionStatus
+from ._values import ActionCategory, ActionOwner, JobStatus, PipelineExecutionStatus
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
-__all__ = ["OPERATIONS", "FakeJob", "FakeReport", "JobBook"]
+__all__ = ["LAMBDA_INVOKE", "OPERATIONS", "FakeJob", "FakeReport", "JobBook", "is_lambda_invoke"]
 
 _T = TypeVar("_T")
 _OPEN = frozenset({JobStatus.QUEUED, JobStatus.DISPATCHED, JobStatus.IN_PROGRESS})
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+LAMBDA_INVOKE = ActionTypeId(
+    category=ActionCategory.INVOKE, owner=ActionOwner.AWS, provider="Lambda", version="1"
+)
+"""The action type of a Lambda invoke action: category ``Invoke``, owner ``AWS``, provider ``Lambda``."""
+
+#: How long the artifact credentials of a Lambda event are said to last, in ms (an hour,
+#: as the ``expirationTime`` of real events; the service documents no lifetime).
+_EVENT_CREDENTIALS_LIFETIME_MS = 3_600_000
+
+#: The configuration property every Lambda invoke action has.
+_FUNCTION_NAME = "FunctionName"
 
 #: The operations the fake serves, and the `JobBook` method serving each.
 OPERATIONS: Mapping[str, str] = {
@@ -147,6 +159,15 @@ class _Execution:
     job_ids: list[str] = attrs.field(factory=list[str])
 
 
+def is_lambda_invoke(action_type_id: ActionTypeId) -> bool:
+    """Whether an action type is CodePipeline's own Lambda invoke action (`LAMBDA_INVOKE`, any version)."""
+    return (
+        action_type_id.category == ActionCategory.INVOKE
+        and action_type_id.owner == ActionOwner.AWS
+        and action_type_id.provider == LAMBDA_INVOKE.provider
+    )
+
+
 def _same_action(left: ActionTypeId, right: Mapping[str, Any]) -> bool:
     return (
         left.category == right.get("category")
@@ -202,8 +223,19 @@ class JobBook:
         pipeline_execution_id: str | None,
     ) -> str:
         """Queue a job; see `FakeCodePipeline.add_job`."""
-        if action_type_id.owner not in (ActionOwner.CUSTOM, ActionOwner.THIRD_PARTY):
-            msg = f"only Custom and ThirdParty actions have jobs, not {action_type_id.owner!r}"
+        lambda_invoke = is_lambda_invoke(action_type_id)
+        if action_type_id.owner not in (ActionOwner.CUSTOM, ActionOwner.THIRD_PARTY) and not lambda_invoke:
+            msg = (
+                "only Custom and ThirdParty actions and the Lambda invoke action (category Invoke, "
+                f"owner AWS, provider Lambda) have jobs, not owner {str(action_type_id.owner)!r} "
+                f"with provider {action_type_id.provider!r}"
+            )
+            raise ValueError(msg)
+        if lambda_invoke and _FUNCTION_NAME not in (configuration or {}):
+            msg = (
+                "a Lambda invoke action names its function: pass "
+                "configuration={'FunctionName': ...} (and 'UserParameters' if the function reads them)"
+            )
             raise ValueError(msg)
         execution_id = pipeline_execution_id or self._new_id()
         partner = action_type_id.owner == ActionOwner.THIRD_PARTY
@@ -231,6 +263,35 @@ class JobBook:
     def client_token(self, client_id: str) -> str:
         """The client token of a partner client id (`KeyError` if unknown)."""
         return self._client_tokens[client_id]
+
+    def lambda_event(self, job_id: str, now_ms: int) -> dict[str, Any]:
+        """The event CodePipeline invokes a function with; see `FakeCodePipeline.lambda_event`."""
+        self.expire()
+        job = self._jobs[job_id]
+        if job.partner:
+            msg = f"job {job_id} is a partner (ThirdParty) job: partner jobs are polled, never sent to Lambda"
+            raise ValueError(msg)
+        if job.status in (JobStatus.QUEUED, JobStatus.DISPATCHED):
+            if not is_lambda_invoke(job.action_type_id):
+                msg = (
+                    f"job {job_id} is {job.status.value}: a {job.action_type_id.owner!s} job must be "
+                    "polled and acknowledged before a function works on it; add the job with "
+                    "LAMBDA_INVOKE (from codepipeline_jobs.testing) to have the invoke start it"
+                )
+                raise ValueError(msg)
+            # The invoke takes the place of poll and acknowledge: the function reports directly.
+            job.move(JobStatus.IN_PROGRESS)
+        credentials = self._new_credentials(expiration_time=now_ms + _EVENT_CREDENTIALS_LIFETIME_MS)
+        job.data = attrs.evolve(job.data, artifact_credentials=credentials)
+        data: dict[str, Any] = unstructure(job.data)
+        data.pop("actionTypeId", None)
+        data.pop("pipelineContext", None)
+        data.setdefault("actionConfiguration", {"configuration": {}})
+        for member in ("inputArtifacts", "outputArtifacts"):
+            artifacts: list[dict[str, Any]] = data.setdefault(member, [])
+            for artifact in artifacts:
+                artifact.setdefault("revision", None)  # real events carry JSON null
+        return {"CodePipeline.job": {"id": job.id, "accountId": self.account_id, "data": data}}
 
     def job(self, job_id: str) -> FakeJob:
         """A snapshot of one job (`KeyError` if unknown)."""
@@ -294,13 +355,17 @@ class JobBook:
             self._client_tokens[client_id] = self._random_text(_B64, 64)
         return client_id
 
-    def _issue_data(self, job: _JobState) -> dict[str, Any]:
-        """The job's data in wire form, with freshly issued artifact credentials."""
-        credentials = AWSSessionCredentials(
+    def _new_credentials(self, expiration_time: int | None = None) -> AWSSessionCredentials:
+        return AWSSessionCredentials(
             access_key_id="ASIA" + self._random_text(_ALNUM, 16),
             secret_access_key=self._random_text(_B64, 40),
             session_token="FwoG" + self._random_text(_B64, 120),
+            expiration_time=expiration_time,
         )
+
+    def _issue_data(self, job: _JobState) -> dict[str, Any]:
+        """The job's data in wire form, with freshly issued artifact credentials."""
+        credentials = self._new_credentials()
         job.data = attrs.evolve(job.data, artifact_credentials=credentials)
         data: dict[str, Any] = unstructure(job.data)
         return data

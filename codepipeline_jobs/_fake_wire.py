@@ -4,17 +4,24 @@ Private to `codepipeline_jobs.testing`. Requests arrive as botocore's prepared
 requests (JSON 1.1, ``X-Amz-Target: CodePipeline_20150709.<Operation>``);
 replies leave as `AWSResponse` objects with a JSON body, so botocore's own
 parser, error handling and retry logic run on them exactly as on a reply from
-AWS.
+AWS. The hooks into botocore's clients live here too: keeping moto's stubber
+away from a served client, and catching the clients created inside
+``FakeCodePipeline.serve_new_clients()``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import functools
 import json
-from collections.abc import Iterator, Mapping
+import sys
+import threading
+from collections.abc import Callable, Generator, Iterator, Mapping
 from typing import Any, cast
 
 from botocore.awsrequest import AWSResponse, HTTPHeaders
+from botocore.client import BaseClient
 
 from ._rules import default_service_model
 
@@ -23,7 +30,9 @@ __all__ = [
     "decode_request",
     "error_response",
     "json_response",
+    "leave_moto_out",
     "malformed_response",
+    "new_clients_served",
 ]
 
 _TARGET_PREFIX = "CodePipeline_20150709."
@@ -164,3 +173,67 @@ def malformed_response(url: str, request_id: str, *, asynchronous: bool) -> AWSR
     return _response(
         url, 200, MALFORMED_BODY, request_id, content_type="text/html", asynchronous=asynchronous
     )
+
+
+# --- hooking into clients -------------------------------------------------------------------
+
+#: Where moto keeps the one botocore handler that answers for every mocked service.
+_MOTO_MODULE = "moto.core.models"
+
+
+def leave_moto_out(events: Any) -> None:
+    """Keep moto's botocore stubber away from the requests of one client (a no-op without moto).
+
+    botocore calls *every* ``before-send`` handler of a client, even after one has
+    answered, and moto registers its stubber for all services on botocore's
+    built-in handlers: inside ``mock_aws()`` it would take the fake's requests as
+    its own and raise ``NotImplementedError`` for the job operations. Only the
+    client the fake serves loses the stubber; every other client stays moto's.
+    """
+    models = sys.modules.get(_MOTO_MODULE)
+    stubber: object = getattr(models, "botocore_stubber", None)
+    if stubber is not None:
+        # botocore's trie raises AttributeError when the node exists without handlers
+        # of its own (this client never had the stubber): nothing to take off then.
+        with contextlib.suppress(AttributeError, ValueError):
+            events.unregister("before-send", stubber)
+
+
+_serving_lock = threading.Lock()
+#: The ``attach`` of each fake serving new clients, innermost last.
+_serving: list[Callable[[Any], None]] = []
+_unpatched_init: Callable[..., None] | None = None
+
+
+def _init_and_serve(self: Any, *args: Any, **kwargs: Any) -> None:
+    assert _unpatched_init is not None
+    _unpatched_init(self, *args, **kwargs)
+    with _serving_lock:
+        attach = _serving[-1] if _serving else None
+    if attach is not None and self.meta.service_model.service_name == "codepipeline":
+        attach(self)
+
+
+@contextlib.contextmanager
+def new_clients_served(attach: Callable[[Any], None]) -> Generator[None]:
+    """Hand every botocore client created while the block runs, in any thread, to `attach`.
+
+    Every client of every session is made by ``BaseClient.__init__`` (aiobotocore's
+    clients too), so that is where new clients are caught; the original is back
+    once the last block ends. Blocks nest: the innermost one gets the clients.
+    """
+    global _unpatched_init  # noqa: PLW0603 - one patch for the whole process
+    with _serving_lock:
+        if not _serving:
+            _unpatched_init = BaseClient.__init__
+            setattr(BaseClient, "__init__", functools.wraps(_unpatched_init)(_init_and_serve))  # noqa: B010
+        _serving.append(attach)
+    try:
+        yield
+    finally:
+        with _serving_lock:
+            # The last registration of this attach: blocks may end out of order across threads.
+            del _serving[len(_serving) - 1 - _serving[::-1].index(attach)]
+            if not _serving and _unpatched_init is not None:
+                setattr(BaseClient, "__init__", _unpatched_init)  # noqa: B010
+                _unpatched_init = None

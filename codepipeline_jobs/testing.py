@@ -49,6 +49,17 @@ What it serves, and how it behaves:
   that breaks one gets ValidationException, as from AWS.
 - With ``job_timeout``, a job not reported within that many seconds of being
   queued is ``TimedOut`` from then on.
+- Lambda invoke actions: a job added with `LAMBDA_INVOKE` is never polled;
+  `FakeCodePipeline.lambda_event` invokes it (it moves to ``InProgress``, as
+  CodePipeline's invoke does, with no acknowledge) and returns the event the
+  function gets; its reports arrive through the same calls as a custom job's.
+
+It works inside moto's ``mock_aws()`` as it does outside (moto keeps serving
+S3, KMS and the rest), and `FakeCodePipeline.serve_new_clients` serves the
+clients that the code under test creates itself, such as a module-level
+``job_handler``'s. Its pytest fixtures (``fake_codepipeline``,
+``codepipeline_client``, ``fake_aws_env``) come with the package: see
+`codepipeline_jobs.pytest_plugin`.
 
 Faults (`Faults`) are drawn from a random generator seeded with ``seed``, so a
 failing test fails the same way every time; `FakeCodePipeline.inject_fault`
@@ -60,6 +71,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
@@ -68,12 +80,20 @@ import attrs
 from botocore.exceptions import ConnectionClosedError
 
 from ._errors import OutputVariablesTooLargeError, ValidationError
-from ._fake_service import FakeJob, FakeReport, JobBook
-from ._fake_wire import ServiceError, decode_request, error_response, json_response, malformed_response
+from ._fake_service import LAMBDA_INVOKE, FakeJob, FakeReport, JobBook
+from ._fake_wire import (
+    ServiceError,
+    decode_request,
+    error_response,
+    json_response,
+    leave_moto_out,
+    malformed_response,
+    new_clients_served,
+)
 from ._rules import validate_request
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+    from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
 
     from botocore.awsrequest import AWSPreparedRequest, AWSResponse
     from mypy_boto3_codepipeline import CodePipelineClient
@@ -81,7 +101,7 @@ if TYPE_CHECKING:
 
     from ._models import ActionTypeId, Artifact, EncryptionKey
 
-__all__ = ["FakeCodePipeline", "FakeJob", "FakeReport", "FaultKind", "Faults"]
+__all__ = ["LAMBDA_INVOKE", "FakeCodePipeline", "FakeJob", "FakeReport", "FaultKind", "Faults"]
 
 FaultKind: TypeAlias = Literal["throttle", "lost_reply", "malformed"]
 """A fault `FakeCodePipeline.inject_fault` can inject: the kinds `Faults` draws at random."""
@@ -124,6 +144,18 @@ class Faults:
     malformed_rate: float = attrs.field(default=0.0, validator=_is_rate)
     """Share of requests answered with a 200 and an HTML body, not applied
     (as when a proxy in the way answers instead of the service)."""
+
+
+def _forget_lambda_client() -> None:
+    """Drop the CodePipeline client `codepipeline_jobs.aws_lambda` keeps per container, if any.
+
+    `job_handler` without ``client=`` creates its client once and keeps it; dropped,
+    the next report creates a new one - inside `FakeCodePipeline.serve_new_clients`,
+    one the fake serves.
+    """
+    module: Any = sys.modules.get(f"{__package__}.aws_lambda")
+    if module is not None:
+        module._container_client.cache_clear()  # the package's own cache
 
 
 def _caller() -> object:
@@ -250,7 +282,10 @@ class FakeCodePipeline:
     def attach(self, client: object) -> None:
         """Serve every request of a boto3 (or aiobotocore) CodePipeline client from now on.
 
-        Attaching the same client again does nothing.
+        Attaching the same client again does nothing. Inside moto's
+        ``mock_aws()`` (entered before or after), the client's requests are the
+        fake's alone: moto's handler is taken off this client, and every other
+        client stays moto's.
 
         Raises:
             ValueError: The client is not a CodePipeline client.
@@ -277,6 +312,50 @@ class FakeCodePipeline:
         meta.events.register(
             "before-send.codepipeline", handler, unique_id=f"codepipeline-jobs-fake-{id(self)}"
         )
+        leave_moto_out(meta.events)
+
+    @contextlib.contextmanager
+    def serve_new_clients(self) -> Generator[None]:
+        """Serve every CodePipeline client created while the block runs, however it is created.
+
+        For code that makes its own client: a module-level
+        ``handler = job_handler(fn)``, ``boto3.client("codepipeline")`` in the
+        default session or in a new `boto3.session.Session`, aiobotocore
+        clients, in any thread. Each is `attach`-ed as it is created and stays
+        served after the block. Clients created before the block are not
+        touched (attach those), with one exception: the client `job_handler`
+        keeps per Lambda container is dropped when the block starts and when it
+        ends, so that inside it the decorator creates one the fake serves, and
+        none of the fake's leaks out of it.
+
+        Clients of other services (S3, KMS, ...) are left alone, so moto's
+        ``mock_aws()`` goes on serving them. The clients need a region and
+        credentials of some kind, as any boto3 client does: the pytest plugin's
+        ``fake_aws_env`` fixture (which ``fake_codepipeline`` uses) sets fake ones.
+        Blocks nest; the innermost fake gets the new clients.
+
+        Example:
+            ```python
+            from codepipeline_jobs import ActionCategory, ActionOwner, ActionTypeId
+            import boto3
+
+            fake = FakeCodePipeline()
+            with fake.serve_new_clients():
+                client = boto3.client(
+                    "codepipeline", region_name="us-east-1",
+                    aws_access_key_id="testing", aws_secret_access_key="testing",
+                )
+                assert client.poll_for_jobs(actionTypeId={
+                    "category": "Build", "owner": "Custom", "provider": "MyBuilder", "version": "1"
+                })["jobs"] == []
+            ```
+        """
+        _forget_lambda_client()
+        try:
+            with new_clients_served(self.attach):
+                yield
+        finally:
+            _forget_lambda_client()
 
     def add_job(
         self,
@@ -296,9 +375,13 @@ class FakeCodePipeline:
 
         An action type with owner ``ThirdParty`` makes a partner job, served by
         the third-party operations; its client id is ``fake.job(job_id).client_id``.
+        `LAMBDA_INVOKE` (category ``Invoke``, owner ``AWS``, provider ``Lambda``)
+        makes a Lambda invoke job: never polled, started by `lambda_event`; its
+        configuration must name the function (``FunctionName``), as CodePipeline's does.
 
         Args:
-            action_type_id: The job's action type (owner ``Custom`` or ``ThirdParty``).
+            action_type_id: The job's action type (owner ``Custom`` or
+                ``ThirdParty``, or `LAMBDA_INVOKE`).
             configuration: The action's configuration properties.
             input_artifacts: The artifacts the action reads.
             output_artifacts: The artifacts the action writes.
@@ -314,7 +397,9 @@ class FakeCodePipeline:
             The job's id.
 
         Raises:
-            ValueError: The action type's owner is neither ``Custom`` nor ``ThirdParty``.
+            ValueError: The action type's owner is neither ``Custom`` nor
+                ``ThirdParty`` and it is not `LAMBDA_INVOKE`, or a Lambda invoke
+                job has no ``FunctionName`` in its configuration.
         """
         with self._lock:
             return self._book.add_job(
@@ -351,6 +436,47 @@ class FakeCodePipeline:
             raise ValueError(msg)
         with self._lock:
             self._scripted.extend((operation, fault) for _ in range(times))
+
+    def lambda_event(self, job_id: str) -> dict[str, Any]:
+        """Invoke a job's function, as CodePipeline does: the event the Lambda handler gets.
+
+        The event is ``{"CodePipeline.job": {"id", "accountId", "data"}}``, with
+        the quirks of real events: ``data`` has the action's configuration
+        (``FunctionName``, ``UserParameters``), the input and output artifacts
+        (an absent revision as JSON ``null``), fresh ``artifactCredentials``
+        with ``expirationTime`` in epoch milliseconds, and the
+        ``continuationToken`` and ``encryptionKey`` when the job has them; no
+        nonce, no action type, no pipeline context. `job_from_event` reads it
+        back as ``Job(id=..., account_id=..., data=...)`` with the data of
+        ``fake.job(job_id)`` minus ``action_type_id`` and ``pipeline_context``.
+
+        A queued `LAMBDA_INVOKE` job moves to ``InProgress`` (the invoke takes
+        the place of poll and acknowledge), so the function's report is
+        accepted; so is a continuation's follow-up job when it is invoked in
+        turn. A custom job must have been polled and acknowledged first. A job
+        already reported can be invoked again, as Lambda retries an invoke: the
+        second report meets ``InvalidJobStateException``.
+
+        Raises:
+            KeyError: No job has this id.
+            ValueError: It is a partner job, or a custom job not acknowledged yet.
+
+        Example:
+            ```python
+            from codepipeline_jobs import JobStatus
+            from codepipeline_jobs.aws_lambda import job_from_event
+            from codepipeline_jobs.testing import LAMBDA_INVOKE
+
+            fake = FakeCodePipeline()
+            job_id = fake.add_job(LAMBDA_INVOKE, configuration={"FunctionName": "deploy"})
+            event = fake.lambda_event(job_id)
+            assert job_from_event(event).id == job_id
+            assert fake.job(job_id).status == JobStatus.IN_PROGRESS
+            ```
+        """
+        now_ms = int(time.time() * 1000)
+        with self._lock:
+            return self._book.lambda_event(job_id, now_ms)
 
     # --- inspecting -----------------------------------------------------------------------
 
