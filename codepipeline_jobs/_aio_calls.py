@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._calls import PARSER_CRASHES, check_client, requests
+from ._void_replies import install as install_void_reply_check
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -52,6 +53,7 @@ async def run(client: CodePipelineClient, call: Call[R]) -> R:
     """Validate `call`, send it through the aiobotocore `client` and read the reply."""
     check_client(client, asynchronous=True)
     call.validate(client.meta.service_model)
+    install_void_reply_check(client)
     method: Any = getattr(client, call.method)
     try:
         reply = await method(**call.params)

@@ -35,6 +35,7 @@ from ._models import (
 )
 from ._rules import validate_request
 from ._values import JobStatus
+from ._void_replies import install as install_void_reply_check
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -333,6 +334,7 @@ def run(client: CodePipelineClient, call: Call[R]) -> R:
     """Validate `call`, send it through `client` and read the reply."""
     check_client(client, asynchronous=False)
     call.validate(client.meta.service_model)
+    install_void_reply_check(client)  # a report answered by a proxy's HTML page is not a success
     try:
         reply = getattr(client, call.method)(**call.params)
     except PARSER_CRASHES as exc:

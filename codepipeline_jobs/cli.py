@@ -13,7 +13,10 @@ Every command that talks to AWS takes ``--region``, ``--profile`` and
 configuration values unless ``--show-secrets`` is given.
 
 Exit codes: 0 success, 1 an error from AWS, the network or the credentials,
-2 bad arguments. Expected failures print one line on stderr, no traceback.
+2 bad arguments. Expected failures print one line on stderr, no traceback; a bad
+argument is named as you typed it (``codepipeline-jobs run: error: --drain-timeout:
+must be a number of seconds >= 0, got '-5'``), also when the rule it broke is the
+API's (``--provider``, not ``actionTypeId.provider``).
 """
 
 from __future__ import annotations
@@ -22,24 +25,35 @@ import argparse
 import importlib
 import json
 import logging
+import math
 import os
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from urllib.parse import urlsplit
 
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    InvalidRegionError,
+    NoCredentialsError,
+    NoRegionError,
+    ProfileNotFound,
+)
+from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url, validate_region_name
 
-from ._calls import get_job_details, get_pipeline_execution, poll_for_jobs, poll_for_third_party_jobs
+from ._calls import requests
+from ._calls import run as send
 from ._convert import unstructure
 from ._errors import CodePipelineJobsError, ValidationError
 from ._models import ActionTypeId, ExecutionDetails
 from ._redact import install_log_redaction, job_secrets, scrub
-from ._values import ActionCategory, ActionOwner
+from ._values import ActionCategory, ActionOwner, ValueSet
 from .worker import Continuation, Failure, JobWorker, Outcome, Success, ThirdPartyJobWorker
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from mypy_boto3_codepipeline import CodePipelineClient
 
@@ -51,13 +65,14 @@ _PROG = "codepipeline-jobs"
 
 
 class _UsageError(Exception):
-    """Bad arguments found after parsing: exit code 2."""
+    """Bad arguments found after parsing (exit code 2); the message starts with the flag."""
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        # One line, like every other error of the command (argparse prints the usage too).
-        self.exit(2, f"{self.prog}: error: {message}\n(see {self.prog} --help)\n")
+        # One line, like every other error of the command (argparse would print the usage too).
+        # argparse's "argument --x: ..." becomes "--x: ...", as for the errors found later.
+        self.exit(2, f"{self.prog}: error: {_one_line(message.removeprefix('argument '))}\n")
 
 
 def main(argv: Sequence[str] | None = None, *, client: CodePipelineClient | None = None) -> int:
@@ -71,7 +86,8 @@ def main(argv: Sequence[str] | None = None, *, client: CodePipelineClient | None
             `codepipeline_jobs.testing.FakeCodePipeline`).
 
     Returns:
-        The exit code: 0 success, 1 an AWS, network or credentials error, 2 bad arguments.
+        The exit code: 0 success, 1 an AWS, network or credentials error, 2 bad
+        arguments (one line on stderr naming the argument, e.g. ``--drain-timeout``).
 
     Example:
         ```python
@@ -85,22 +101,24 @@ def main(argv: Sequence[str] | None = None, *, client: CodePipelineClient | None
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else 2
+    prog: str = args.prog
     try:
         result: int = args.command(args, client)
     except KeyboardInterrupt:
-        return _fail("interrupted", 130)
+        return _fail(prog, "interrupted", 130)
     except Exception as exc:
-        known = _expected_error(exc)
+        known = _expected_error(exc, args)
         if known is None:
             raise
-        return _fail(*known)
+        return _fail(prog, *known)
     return result
 
 
-def _expected_error(exc: Exception) -> tuple[str, int] | None:
+def _expected_error(exc: Exception, args: argparse.Namespace) -> tuple[str, int] | None:
     """The one-line message and exit code of an expected failure (``None``: a bug, show it)."""
-    if isinstance(exc, (_UsageError, ValidationError)):
-        return f"error: {'invalid argument: ' if isinstance(exc, ValidationError) else ''}{exc}", 2
+    usage = _usage_message(exc, args)
+    if usage is not None:
+        return f"error: {usage}", 2
     if isinstance(exc, NoCredentialsError):
         return (
             "error: no AWS credentials found (set a --profile, AWS_PROFILE, environment variables "
@@ -116,9 +134,195 @@ def _expected_error(exc: Exception) -> tuple[str, int] | None:
     return None
 
 
-def _fail(message: str, code: int) -> int:
-    print(f"{_PROG}: {message}", file=sys.stderr)  # noqa: T201 - the command's output
+def _usage_message(exc: Exception, args: argparse.Namespace) -> str | None:
+    """What was wrong with the arguments, naming the argument (``None``: not a usage error)."""
+    if isinstance(exc, _UsageError):
+        return str(exc)
+    if isinstance(exc, ValidationError):
+        return _flag_message(exc)
+    if isinstance(exc, ProfileNotFound) and getattr(args, "profile", None) is not None:
+        return f"--profile: no profile {_shown(args.profile)} in your AWS configuration"
+    return None
+
+
+def _fail(prog: str, message: str, code: int) -> int:
+    print(f"{prog}: {_one_line(message)}", file=sys.stderr)  # noqa: T201 - the command's output
     return code
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """`text` quoted for an error message, cut short when long."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+#: The arguments of the commands, by the API member (or worker option) their value goes to.
+_FLAGS = {
+    "actionTypeId.category": "--category",
+    "actionTypeId.owner": "--owner",
+    "actionTypeId.provider": "--provider",
+    "actionTypeId.version": "--version",
+    "actionTypeId": "--category/--owner/--provider/--version",
+    "maxBatchSize": "--max-batch-size",
+    "queryParam": "--query",
+    "jobId": "JOB_ID",
+    "pipelineName": "PIPELINE",
+    "pipelineExecutionId": "EXECUTION_ID",
+}
+_OPTION_FLAGS = {
+    "max_workers": "--max-workers",
+    "drain_timeout": "--drain-timeout",
+    "query_param": "--query",
+    "client_token_for": "--client-token-for",
+    "action_type_id": "--category/--owner/--provider/--version",
+    "handler": "MODULE:FUNCTION",
+}
+
+
+def _flag_message(exc: ValidationError) -> str:
+    """A broken request rule, named by the argument the value came from."""
+    parameter = exc.parameter
+    for member in sorted(_FLAGS, key=len, reverse=True):
+        if parameter == member:
+            return f"{_FLAGS[member]}: {exc.rule}"
+        rest = parameter[len(member):]
+        if parameter.startswith(member) and rest[:1] in (" ", "[", "."):
+            part = "the key " if rest == " key" else "the value " if rest[:1] in (" ", "[") else ""
+            return f"{_FLAGS[member]}: {part}{exc.rule}"
+    return f"invalid argument: {exc}"
+
+
+def _option_message(exc: Exception) -> str:
+    """A worker option refused by the worker, named by the argument the value came from."""
+    message = str(exc)
+    for option, flag in _OPTION_FLAGS.items():
+        if option in message:
+            return f"{flag}: {message}"
+    return f"invalid argument: {message}"
+
+
+# --- what the arguments take ------------------------------------------------------------------
+
+_V = TypeVar("_V", bound=ValueSet)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        message = f"must be an integer >= 1, got {_shown(text)}"
+        raise argparse.ArgumentTypeError(message)
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        message = f"must be a number of seconds >= 0, got {_shown(text)}"
+        raise argparse.ArgumentTypeError(message)
+    return value
+
+
+def _one_of(value_set: type[_V], members: Sequence[_V] | None = None) -> Callable[[str], _V]:
+    """Read a value of `value_set`: its AWS spelling (``Build``), in any case, or a member's name."""
+    allowed: Sequence[_V] = members if members is not None else list(value_set)
+
+    def parse(text: str) -> _V:
+        wanted = text.strip().casefold()
+        for member in allowed:
+            if wanted in (member.value.casefold(), member.name.casefold()):
+                return member
+        message = f"must be one of {', '.join(m.value for m in allowed)}, got {_shown(text)}"
+        raise argparse.ArgumentTypeError(message)
+
+    return parse
+
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _log_level(text: str) -> str:
+    level = text.strip().upper()
+    if level not in _LOG_LEVELS:
+        message = f"must be one of {', '.join(_LOG_LEVELS)}, got {_shown(text)}"
+        raise argparse.ArgumentTypeError(message)
+    return level
+
+
+def _function_spec(text: str) -> str:
+    module, sep, function = text.partition(":")
+    if not (sep and _dotted(module) and _dotted(function)):
+        message = f"must be MODULE:FUNCTION, e.g. mypackage.worker:build, got {_shown(text)}"
+        raise argparse.ArgumentTypeError(message)
+    return text
+
+
+def _dotted(name: str) -> bool:
+    return all(part.isidentifier() for part in name.split("."))
+
+
+def _query(text: str) -> dict[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        message = f"must be KEY=VALUE, got {_shown(text)}"
+        raise argparse.ArgumentTypeError(message)
+    return {key: value}
+
+
+class _AtMostOnce(argparse.Action):
+    """Refuse a second occurrence of the option (argparse would keep the last one silently)."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        if getattr(namespace, self.dest, None) is not None:
+            parser.error(
+                f"{option_string}: given more than once; PollForJobs takes at most one query parameter"
+            )
+        setattr(namespace, self.dest, values)
+
+
+def _region(text: str) -> str:
+    try:
+        if not text.strip():
+            raise InvalidRegionError(region_name=text)
+        validate_region_name(text)
+    except InvalidRegionError:
+        message = f"must be a region name such as eu-west-1, got {_shown(text)}"
+        raise argparse.ArgumentTypeError(message) from None
+    return text
+
+
+def _profile(text: str) -> str:
+    if not text.strip():
+        message = "must be the name of a profile of your AWS configuration, got an empty string"
+        raise argparse.ArgumentTypeError(message)
+    return text
+
+
+def _endpoint_url(text: str) -> str:
+    # Not quoted back: a URL may carry a user name and password.
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # raises for a port that is not a number in 0-65535
+        valid = parts.scheme in ("http", "https") and bool(
+            is_valid_endpoint_url(text) or is_valid_ipv6_endpoint_url(text)
+        )
+    except ValueError:  # a bad port, a bad IPv6 address
+        valid = False
+    if not valid:
+        message = "must be an http:// or https:// URL with a host, e.g. https://localhost:4566"
+        raise argparse.ArgumentTypeError(message)
+    return text
 
 
 # --- the parser -----------------------------------------------------------------------------
@@ -134,9 +338,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
     aws = _Parser(add_help=False)
     group = aws.add_argument_group("AWS options")
-    group.add_argument("--region", help="the AWS region (default: from your AWS configuration)")
-    group.add_argument("--profile", help="a profile of your AWS configuration")
-    group.add_argument("--endpoint-url", help="send requests to this URL instead of the service's own")
+    group.add_argument("--region", type=_region, help="the AWS region (default: from your AWS configuration)")
+    group.add_argument("--profile", type=_profile, help="a profile of your AWS configuration")
+    group.add_argument("--endpoint-url", type=_endpoint_url,
+                       help="send requests to this URL instead of the service's own")
     secrets = _Parser(add_help=False)
     secrets.add_argument(
         "--show-secrets", action="store_true",
@@ -144,9 +349,13 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     action = _Parser(add_help=False)
     kind = action.add_argument_group("action type")
-    kind.add_argument("--category", required=True, help="Build, Test, Deploy, Source, ...")
-    kind.add_argument("--provider", required=True, help="the provider name of the action type")
-    kind.add_argument("--version", required=True, help="the version of the action type")
+    categories = ", ".join(category.value for category in ActionCategory)
+    kind.add_argument("--category", required=True, type=_one_of(ActionCategory), help=categories)
+    kind.add_argument("--provider", required=True,
+                      help="the provider name of the action type (1-35 of A-Z a-z 0-9 _ -)")
+    kind.add_argument("--version", required=True,
+                      help="the version of the action type (1-9 of A-Z a-z 0-9 _ -)")
+    owners = _one_of(ActionOwner, [ActionOwner.CUSTOM, ActionOwner.THIRD_PARTY])
 
     demo = commands.add_parser(
         "demo", help="run a worker against an embedded fake CodePipeline (no AWS account needed)",
@@ -154,7 +363,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "a success, a continuation, a failure and one with output variables.",
     )
     demo.add_argument("--quiet", action="store_true", help="print only the summary table")
-    demo.set_defaults(command=_demo)
+    demo.set_defaults(command=_demo, prog=demo.prog)
 
     poll = commands.add_parser(
         "poll", parents=[aws, secrets, action], help="poll for jobs and print them as JSON",
@@ -162,19 +371,20 @@ def _build_parser() -> argparse.ArgumentParser:
         "the jobs returned are dispatched to you; no other worker gets them, and they time out "
         "unless acknowledged and reported.",
     )
-    poll.add_argument("--owner", default="Custom", choices=["Custom", "ThirdParty"],
+    poll.add_argument("--owner", default="Custom", type=owners,
                       help="Custom (default) or ThirdParty (partner action)")
     poll.add_argument("--max-batch-size", type=_positive_int, default=1, metavar="N",
                       help="the most jobs to return (default 1)")
-    poll.add_argument("--query", metavar="KEY=VALUE", help="only jobs whose configuration has this value")
-    poll.set_defaults(command=_poll)
+    poll.add_argument("--query", type=_query, action=_AtMostOnce, metavar="KEY=VALUE",
+                      help="only jobs whose configuration has this value (at most one)")
+    poll.set_defaults(command=_poll, prog=poll.prog)
 
     job = commands.add_parser(
         "job", parents=[aws, secrets], help="print a job's details as JSON",
         description="Print a custom action job's details (GetJobDetails) as JSON.",
     )
     job.add_argument("job_id", metavar="JOB_ID")
-    job.set_defaults(command=_job)
+    job.set_defaults(command=_job, prog=job.prog)
 
     execution = commands.add_parser(
         "execution", parents=[aws, secrets], help="print a pipeline execution as JSON",
@@ -182,7 +392,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     execution.add_argument("pipeline", metavar="PIPELINE")
     execution.add_argument("execution_id", metavar="EXECUTION_ID")
-    execution.set_defaults(command=_execution)
+    execution.set_defaults(command=_execution, prog=execution.prog)
 
     run = commands.add_parser(
         "run", parents=[aws, action], help="run a JobWorker with your handler until stopped",
@@ -190,50 +400,30 @@ def _build_parser() -> argparse.ArgumentParser:
         "type (or, with --owner ThirdParty, a ThirdPartyJobWorker for a partner action type), "
         "until SIGTERM or Ctrl-C (which drain in-flight jobs first).",
     )
-    run.add_argument("handler", metavar="MODULE:FUNCTION", help="e.g. mypackage.worker:build")
-    run.add_argument("--owner", default="Custom", choices=["Custom", "ThirdParty"],
+    run.add_argument("handler", metavar="MODULE:FUNCTION", type=_function_spec,
+                     help="e.g. mypackage.worker:build")
+    run.add_argument("--owner", default="Custom", type=owners,
                      help="Custom (default) or ThirdParty (partner action)")
-    run.add_argument("--client-token-for", metavar="MODULE:FUNCTION",
+    run.add_argument("--client-token-for", metavar="MODULE:FUNCTION", type=_function_spec,
                      help="for --owner ThirdParty: the function mapping a job's client id to its "
                      "client token")
-    run.add_argument("--query", metavar="KEY=VALUE", help="only jobs whose configuration has this value")
+    run.add_argument("--query", type=_query, action=_AtMostOnce, metavar="KEY=VALUE",
+                     help="only jobs whose configuration has this value (at most one)")
     run.add_argument("--max-workers", type=_positive_int, default=4, metavar="N",
                      help="threads, hence jobs worked on at once (default 4)")
-    run.add_argument("--drain-timeout", type=float, default=60.0, metavar="SECONDS",
+    run.add_argument("--drain-timeout", type=_seconds, default=60.0, metavar="SECONDS",
                      help="how long to wait for in-flight jobs when stopping (default 60)")
     run.add_argument("--once", action="store_true",
                      help="poll once, work that batch, then exit (for cron-style runs)")
-    run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-                     help="how much to log on stderr (default INFO)")
-    run.set_defaults(command=_run)
+    run.add_argument("--log-level", default="INFO", type=_log_level, metavar="LEVEL",
+                     help="DEBUG, INFO (default), WARNING or ERROR: how much to log on stderr")
+    run.set_defaults(command=_run, prog=run.prog)
     return parser
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        message = f"expected an integer >= 1, got {text!r}"
-        raise argparse.ArgumentTypeError(message)
-    return value
-
-
-def _query(text: str | None) -> dict[str, str] | None:
-    if text is None:
-        return None
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        message = f"--query expects KEY=VALUE, got {text!r}"
-        raise _UsageError(message)
-    return {key: value}
-
-
-def _action(args: argparse.Namespace, owner: str) -> ActionTypeId:
+def _action(args: argparse.Namespace) -> ActionTypeId:
     return ActionTypeId(
-        category=ActionCategory(args.category), owner=ActionOwner(owner),
-        provider=args.provider, version=args.version,
+        category=args.category, owner=args.owner, provider=args.provider, version=args.version
     )
 
 
@@ -258,33 +448,41 @@ def _print_json(document: object, secrets: Iterable[str], *, show_secrets: bool)
 
 
 # --- commands that read ---------------------------------------------------------------------
+# Each builds its request and checks it against the API's rules before a client is made, so
+# a bad argument is exit code 2 whatever the credentials.
 
 
 def _poll(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
-    query = _query(args.query)
-    action = _action(args, args.owner)
-    the_client = _client(args, client)
+    action = _action(args)
     if args.owner == ActionOwner.THIRD_PARTY:
-        if query is not None:
-            message = "--query is for custom actions only"
+        if args.query is not None:
+            message = "--query: is for custom actions only (PollForThirdPartyJobs has no query parameter)"
             raise _UsageError(message)
-        partner_jobs = poll_for_third_party_jobs(the_client, action, max_batch_size=args.max_batch_size)
+        partner_call = requests.poll_for_third_party_jobs(action, max_batch_size=args.max_batch_size)
+        partner_call.validate()
+        partner_jobs = send(_client(args, client), partner_call)
         _print_json(unstructure(partner_jobs), [], show_secrets=args.show_secrets)
         return 0
-    jobs = poll_for_jobs(the_client, action, max_batch_size=args.max_batch_size, query_param=query)
+    call = requests.poll_for_jobs(action, max_batch_size=args.max_batch_size, query_param=args.query)
+    call.validate()
+    jobs = send(_client(args, client), call)
     secrets = [secret for job in jobs for secret in job_secrets(job)]
     _print_json(unstructure(jobs), secrets, show_secrets=args.show_secrets)
     return 0
 
 
 def _job(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
-    details = get_job_details(_client(args, client), args.job_id)
+    call = requests.get_job_details(args.job_id)
+    call.validate()
+    details = send(_client(args, client), call)
     _print_json(unstructure(details), job_secrets(details), show_secrets=args.show_secrets)
     return 0
 
 
 def _execution(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
-    execution = get_pipeline_execution(_client(args, client), args.pipeline, args.execution_id)
+    call = requests.get_pipeline_execution(args.pipeline, args.execution_id)
+    call.validate()
+    execution = send(_client(args, client), call)
     _print_json(unstructure(execution), [], show_secrets=args.show_secrets)
     return 0
 
@@ -292,47 +490,77 @@ def _execution(args: argparse.Namespace, client: CodePipelineClient | None) -> i
 # --- run ------------------------------------------------------------------------------------
 
 
-def _load_handler(spec: str) -> Any:
-    module_name, sep, function_name = spec.partition(":")
-    if not sep or not module_name or not function_name:
-        message = f"expected MODULE:FUNCTION, got {spec!r}"
-        raise _UsageError(message)
+def _load_function(spec: str, flag: str) -> Any:
+    """Import MODULE:FUNCTION (its form was checked by the parser); errors name `flag`."""
+    module_name, _, function_name = spec.partition(":")
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())  # as `python -m` does, so a handler next to you is found
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        message = f"cannot import {module_name!r}: {exc}"
+        message = f"{flag}: cannot import {module_name!r}: {scrub(str(exc))}"
         raise _UsageError(message) from None
-    handler: Any = module
+    except Exception as exc:  # noqa: BLE001 - the module's own code failed: say what and where
+        where = _where(exc)
+        message = f"{flag}: importing {module_name!r} failed: {type(exc).__name__}: {scrub(str(exc))}{where}"
+        raise _UsageError(message) from None
+    function: Any = module
     for part in function_name.split("."):
-        handler = getattr(handler, part, None)
-        if handler is None:
-            message = f"module {module_name!r} has no attribute {function_name!r}"
+        function = getattr(function, part, None)
+        if function is None:
+            message = f"{flag}: module {module_name!r} has no attribute {function_name!r}"
             raise _UsageError(message)
-    if not callable(handler):
-        message = f"{spec} is not callable"
+    if not callable(function):
+        message = f"{flag}: {spec} is not callable"
         raise _UsageError(message)
-    return handler
+    return function
+
+
+def _where(exc: BaseException) -> str:
+    """`` (at FILE:LINE)`` of the innermost frame of `exc`'s traceback."""
+    tb = exc.__traceback__
+    if tb is None:
+        return ""
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return f" (at {tb.tb_frame.f_code.co_filename}:{tb.tb_lineno})"
 
 
 def _run(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
-    handler = _load_handler(args.handler)
-    query = _query(args.query)
     partner = args.owner == ActionOwner.THIRD_PARTY
     token_spec: str | None = args.client_token_for
     if partner and token_spec is None:
-        message = "--owner ThirdParty needs --client-token-for MODULE:FUNCTION"
+        message = "--owner: ThirdParty needs --client-token-for MODULE:FUNCTION"
         raise _UsageError(message)
     if not partner and token_spec is not None:
-        message = "--client-token-for is for partner actions (--owner ThirdParty)"
+        message = "--client-token-for: is for partner actions (--owner ThirdParty)"
         raise _UsageError(message)
-    if partner and query is not None:
-        message = "--query is for custom actions: PollForThirdPartyJobs has no query parameter"
+    if partner and args.query is not None:
+        message = "--query: is for custom actions: PollForThirdPartyJobs has no query parameter"
         raise _UsageError(message)
-    token_for = _load_handler(token_spec) if token_spec is not None else None
-    action = _action(args, args.owner)
+    action = _action(args)
+    poll = (
+        requests.poll_for_third_party_jobs(action) if partner
+        else requests.poll_for_jobs(action, query_param=args.query)
+    )
+    poll.validate()
+    handler = _load_function(args.handler, "MODULE:FUNCTION")
+    token_for = _load_function(token_spec, "--client-token-for") if token_spec is not None else None
     the_client = _client(args, client)
+    try:
+        worker: JobWorker | ThirdPartyJobWorker = (
+            ThirdPartyJobWorker(
+                the_client, action, handler, token_for, max_workers=args.max_workers,
+                drain_timeout=args.drain_timeout,
+            ) if token_for is not None else JobWorker(
+                the_client, action, handler, query_param=args.query, max_workers=args.max_workers,
+                drain_timeout=args.drain_timeout,
+            )
+        )
+    except ValidationError:
+        raise  # named by its API member, mapped to the flag by `main`
+    except (TypeError, ValueError) as exc:
+        raise _UsageError(_option_message(exc)) from None
     install_log_redaction()
     log_handler = logging.StreamHandler(sys.stderr)
     log_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -341,15 +569,6 @@ def _run(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
     previous_level = package_logger.level
     package_logger.setLevel(args.log_level)
     try:
-        worker: JobWorker | ThirdPartyJobWorker = (
-            ThirdPartyJobWorker(
-                the_client, action, handler, token_for, max_workers=args.max_workers,
-                drain_timeout=args.drain_timeout,
-            ) if token_for is not None else JobWorker(
-                the_client, action, handler, query_param=query, max_workers=args.max_workers,
-                drain_timeout=args.drain_timeout,
-            )
-        )
         if args.once:
             worker.run_once()
         else:
