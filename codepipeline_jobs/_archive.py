@@ -44,6 +44,8 @@ from ._errors import CodePipelineJobsError
 if TYPE_CHECKING:
     from collections.abc import Generator, Iterator
 
+    from typing_extensions import Self
+
 __all__ = [
     "DEFAULT_MAX_MEMBERS",
     "DEFAULT_MAX_TOTAL_BYTES",
@@ -420,6 +422,35 @@ def _decoder(fileobj: IO[bytes]) -> gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile 
     return None
 
 
+# The header errors that mean "the archive ends here": an all-zero block, or no block at
+# all (typeshed does not declare these classes).
+_ARCHIVE_END: tuple[type[Exception], ...] = (
+    vars(tarfile)["EOFHeaderError"],
+    vars(tarfile)["EmptyHeaderError"],
+)
+_TarHeaderError = tarfile.HeaderError
+_TarReadError = tarfile.ReadError
+
+
+class _StrictTarInfo(tarfile.TarInfo):
+    """A tar header that is damaged or cut short is an error, not the archive's end.
+
+    tarfile treats a bad header after the first one as the end of the archive, so a
+    corrupt or truncated tar would extract, silently, as the members before it. An
+    all-zero block (the end marker) and the end of the file still end the archive.
+    """
+
+    @classmethod
+    def fromtarfile(cls, tarfile: tarfile.TarFile) -> Self:
+        try:
+            return super().fromtarfile(tarfile)
+        except _TarHeaderError as exc:
+            if isinstance(exc, _ARCHIVE_END):
+                raise
+            # a ReadError is no HeaderError, so TarFile.next() lets it through
+            raise _TarReadError(f"invalid header: {exc}") from exc
+
+
 class _TarStream:
     """The members of a tar read as a stream, every header and data error named."""
 
@@ -461,7 +492,7 @@ def _open_tar(fileobj: IO[bytes], budget: int) -> Generator[_TarStream]:
             stack.enter_context(decoder)
         with _reading("tar", after=""):
             source = cast("IO[bytes]", decoder if decoder is not None else fileobj)
-            archive = stack.enter_context(tarfile.open(fileobj=source, mode="r|"))
+            archive = stack.enter_context(tarfile.open(fileobj=source, mode="r|", tarinfo=_StrictTarInfo))
         stream = _TarStream(archive)
         yield stream
         if stream.finished is not None and decoder is not None:
