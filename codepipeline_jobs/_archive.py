@@ -293,6 +293,8 @@ class _Writer:
         unified = link_target.replace("\\", "/")
         if not unified or unified.startswith("/") or (len(unified) > 1 and unified[1] == ":"):
             raise UnsafeArchiveError(name, "link to an absolute path")
+        if "\x00" in unified:
+            raise UnsafeArchiveError(name, "NUL in link target")
         resolved = posixpath.normpath(posixpath.join(posixpath.dirname(relative), unified))
         if resolved == ".." or resolved.startswith("../"):
             raise UnsafeArchiveError(name, "link escapes the destination")

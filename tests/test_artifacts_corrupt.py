@@ -12,7 +12,6 @@ import bz2
 import gzip
 import io
 import lzma
-import os
 import random
 import stat
 import struct
@@ -21,7 +20,6 @@ import tempfile
 import warnings
 import zipfile
 import zlib
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import boto3
@@ -42,6 +40,7 @@ from tests.test_artifacts import BUCKET, job_data
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 KEY = "my-pipeline/src/AbCd123"
 JOB = Job(id=JOB_ID, data=job_data())
@@ -88,18 +87,18 @@ def patch_zip(data: bytearray, field: str, value: int, *, size: int = 2, local: 
 def zip_data_start(data: bytes | bytearray) -> int:
     """Where the first member's (compressed) data begins."""
     name_len, extra_len = struct.unpack("<HH", data[26:30])
-    return 30 + name_len + extra_len
+    return 30 + int(name_len) + int(extra_len)
 
 
 def tar_of(members: dict[str, bytes], compression: str = "") -> bytearray:
-    """A tar of regular files, optionally compressed (``gz``, ``bz2``, ``xz``)."""
+    """A tar of regular files, optionally compressed as a whole (``gz``, ``bz2``, ``xz``)."""
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode=f"w:{compression}" if compression else "w") as archive:
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
         for name, content in members.items():
             info = tarfile.TarInfo(name)
             info.size = len(content)
             archive.addfile(info, io.BytesIO(content))
-    return bytearray(buffer.getvalue())
+    return recompress(buffer.getvalue(), compression) if compression else bytearray(buffer.getvalue())
 
 
 def tar_entries(entries: list[tarfile.TarInfo | tuple[str, bytes]]) -> bytes:
@@ -126,8 +125,11 @@ def hard(name: str, target: str) -> tarfile.TarInfo:
 
 def recompress(tar: bytes | bytearray, compression: str) -> bytearray:
     """A plain tar's bytes compressed as a whole."""
-    compress = {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}[compression]
-    return bytearray(compress(bytes(tar)))
+    if compression == "gz":
+        return bytearray(gzip.compress(bytes(tar), mtime=0))
+    if compression == "bz2":
+        return bytearray(bz2.compress(bytes(tar)))
+    return bytearray(lzma.compress(bytes(tar)))
 
 
 def set_tar_header(data: bytearray, index: int, offset: int, value: bytes) -> bytearray:
@@ -310,7 +312,7 @@ def test_zip64_extra_field_that_is_too_short(s3: None, tmp_path: Path) -> None:
     patch_zip(data, "extra_len", 8, local=False)
     data[name_end:name_end] = struct.pack("<HHI", 0x0001, 4, 0)  # id, size 4: not 8 bytes of size
     end = data.find(b"PK\x05\x06")
-    size, offset = struct.unpack("<II", data[end + 12 : end + 20])
+    (size,) = struct.unpack("<I", data[end + 12 : end + 16])
     data[end + 12 : end + 16] = (size + 8).to_bytes(4, "little")
     caught = unreadable(data, tmp_path / "w", "")
     assert "extra field" in str(caught).lower()
@@ -423,9 +425,9 @@ def test_errors_survive_pickling() -> None:
     """ArchiveFormatError and UnsafeArchiveError keep their attributes through pickle."""
     import pickle
 
-    corrupt = pickle.loads(pickle.dumps(ArchiveFormatError("the zip archive is corrupt", "a.txt")))  # noqa: S301
+    corrupt = pickle.loads(pickle.dumps(ArchiveFormatError("the zip archive is corrupt", "a.txt")))
     assert (str(corrupt), corrupt.member) == ("the zip archive is corrupt", "a.txt")
-    refused = pickle.loads(pickle.dumps(UnsafeArchiveError("../x", "path escapes")))  # noqa: S301
+    refused = pickle.loads(pickle.dumps(UnsafeArchiveError("../x", "path escapes")))
     assert (refused.member, refused.reason) == ("../x", "path escapes")
 
 
@@ -500,7 +502,11 @@ def test_link_to_a_directory_or_a_symlink(s3: None, tmp_path: Path) -> None:
     symlink = tarfile.TarInfo("s")
     symlink.type = tarfile.SYMTYPE
     symlink.linkname = "a.txt"
-    for entries in ([directory, hard("h", "d")], [("a.txt", b"a"), symlink, hard("h", "s")]):
+    cases: list[list[tarfile.TarInfo | tuple[str, bytes]]] = [
+        [directory, hard("h", "d")],
+        [("a.txt", b"a"), symlink, hard("h", "s")],
+    ]
+    for entries in cases:
         store(tar_entries(entries))
         with pytest.raises(UnsafeArchiveError, match="hard link"):
             extract_artifact(JOB, "src", tmp_path / "out")
@@ -542,7 +548,11 @@ def test_duplicate_name_of_another_kind(s3: None, tmp_path: Path) -> None:
     """A directory, then a file of the same name (or the reverse), is refused."""
     directory = tarfile.TarInfo("a")
     directory.type = tarfile.DIRTYPE
-    for entries in ([directory, ("a", b"file")], [("a", b"file"), directory]):
+    cases: list[list[tarfile.TarInfo | tuple[str, bytes]]] = [
+        [directory, ("a", b"file")],
+        [("a", b"file"), directory],
+    ]
+    for entries in cases:
         store(tar_entries(entries))
         with pytest.raises(UnsafeArchiveError):
             extract_artifact(JOB, "src", tmp_path / "out")
@@ -601,3 +611,16 @@ def test_garbage_after_a_gzip_stream(s3: None, tmp_path: Path) -> None:
     """Bytes after the gzip stream that are no gzip member make the archive unreadable."""
     data = tar_of({"a.txt": TEXT}, "gz") + b"garbage!"
     unreadable(data, tmp_path / "w", "")
+
+
+def test_nul_in_a_zip_link_target(s3: None, tmp_path: Path) -> None:
+    """A zip symlink whose target holds a NUL is refused (it escaped as ValueError; found by fuzzing)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        info = zipfile.ZipInfo("link")
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(info, b"a\0b")
+    store(buffer.getvalue())
+    with pytest.raises(UnsafeArchiveError, match="NUL in link target"):
+        extract_artifact(JOB, "src", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
