@@ -9,7 +9,8 @@ What is refused (`UnsafeArchiveError`):
 - a member name that is absolute (``/etc/passwd``, ``C:\\x``, ``\\\\server\\share``) or
   climbs out with ``..``;
 - a symbolic link whose target lies outside the destination, a hard link to anything
-  but a regular file extracted before it, and any member written *through* a link;
+  but a regular file extracted before it (or that would replace another member: hard
+  links are extracted as copies), and any member written *through* a link;
 - devices, FIFOs and other special files;
 - more than ``max_members`` members, or more than ``max_total_bytes`` of content
   (counted as written, not as declared, so a lying header does not help a bomb).
@@ -159,7 +160,7 @@ def _reading(kind: str, member: str = "", *, after: str | None = None) -> Genera
     """
     try:
         yield
-    except CodePipelineJobsError:
+    except (CodePipelineJobsError, MemoryError):
         raise
     except Exception as exc:
         if member:
@@ -317,8 +318,9 @@ class _Writer:
         if source_relative not in self.files:
             raise UnsafeArchiveError(name, "hard link to something other than a file extracted before it")
         if source_relative == relative:
-            # GNU tar stores a file archived twice as a hard link to itself: the file
-            # stays as it is (opening it for writing would truncate the source).
+            # GNU tar stores a file with several links, archived twice, the second time
+            # as a link to itself: the file stays as it is (opening it for writing to
+            # copy it onto itself would truncate it).
             return
         target = self.root / relative
         if os.path.lexists(target):

@@ -539,7 +539,9 @@ def extract_artifact(
 
     On every failure (a refusal, an unreadable archive, a download that broke off,
     a full disk) `dest_dir` is as it was: the staging directory and the downloaded
-    archive (an anonymous temporary file) are removed.
+    archive (an anonymous temporary file) are removed. Only the final moves into an
+    existing `dest_dir` - renames within one file system, checked for clashes before
+    the first - happen after the whole archive was read and accepted.
 
     Args:
         job: The job the artifact belongs to.
