@@ -624,3 +624,20 @@ def test_nul_in_a_zip_link_target(s3: None, tmp_path: Path) -> None:
     with pytest.raises(UnsafeArchiveError, match="NUL in link target"):
         extract_artifact(JOB, "src", tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_overlapping_zip_entries_are_capped(s3: None, tmp_path: Path) -> None:
+    """A zip bomb of many directory entries sharing one compressed member is refused, not expanded."""
+    data = zip_of({"a": b"\0" * (1024 * 1024)})
+    central = data.find(b"PK\x01\x02")
+    end = data.find(b"PK\x05\x06")
+    entry = bytes(data[central:end])
+    copies = 50
+    bomb = data[:central] + entry * copies
+    record = bytearray(data[end:])
+    record[8:12] = struct.pack("<HH", copies, copies)  # entries on this disk, in total
+    record[12:16] = (len(entry) * copies).to_bytes(4, "little")  # size of the directory
+    store(bomb + record)
+    with pytest.raises((UnsafeArchiveError, ArchiveFormatError)):  # capped, or "overlapped entries"
+        extract_artifact(JOB, "src", tmp_path / "out", max_total_bytes=10 * 1024 * 1024)
+    assert not (tmp_path / "out").exists()
