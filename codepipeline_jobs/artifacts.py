@@ -14,7 +14,10 @@ and the artifact's name, and does what a job worker must do and usually gets wro
 - it refuses unsafe archives (see `extract_artifact`);
 - when S3 refuses the credentials as expired and a CodePipeline client was given, it
   fetches fresh ones (GetJobDetails, or GetThirdPartyJobDetails with the client token)
-  and retries once.
+  and retries once;
+- a transfer that breaks off (connection, timeout, checksum, retries exhausted, S3
+  refusing a request after the first) is an `ArtifactTransferError`, and leaves no
+  partial file behind.
 
 Object keys that arrive URL-encoded (as in some Lambda events) are handled: a read
 tries the key as given, then its `urllib.parse.unquote_plus` decoding if the first is
@@ -26,7 +29,9 @@ CodePipelineJobsError
 └── ArtifactError                          an artifact could not be found, read or written
     ├── ArtifactNotFoundError (LookupError) no artifact / member by that name; lists those that exist
     ├── ArtifactCredentialsError           no credentials, or S3 refused them and no refresh was possible
-    ├── ArchiveFormatError (ValueError)     not a zip / tar / compressed tar, or corrupt
+    ├── ArtifactTransferError              the transfer broke off part-way; nothing was left behind
+    ├── ArchiveFormatError (ValueError)     not a zip / tar / compressed tar, or unreadable (corrupt,
+    │                                       truncated, encrypted, unsupported compression)
     └── UnsafeArchiveError (ValueError)     extraction refused; nothing was written
 ```
 """
@@ -44,9 +49,20 @@ from typing import IO, TYPE_CHECKING, TypeVar, Union
 
 import boto3
 import boto3.session
+from boto3.exceptions import RetriesExceededError as Boto3RetriesExceededError
+from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import (
+    AwsChunkedWrapperError,
+    ChecksumError,
+    ClientError,
+    FlexibleChecksumError,
+    HTTPClientError,
+    IncompleteReadError,
+)
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
+from s3transfer.exceptions import RetriesExceededError
 
 from ._archive import (
     DEFAULT_MAX_MEMBERS,
@@ -79,6 +95,7 @@ __all__ = [
     "ArtifactCredentialsError",
     "ArtifactError",
     "ArtifactNotFoundError",
+    "ArtifactTransferError",
     "UnsafeArchiveError",
     "artifact_s3_client",
     "download_artifact",
@@ -110,6 +127,24 @@ _EXPIRED = frozenset({"ExpiredToken", "ExpiredTokenException", "TokenRefreshRequ
 # no code: only the status). Refused once with fresh credentials, they are real.
 _MAYBE_EXPIRED = frozenset({"AccessDenied", "InvalidToken", "403"})
 _NOT_FOUND = frozenset({"404", "NoSuchKey", "NotFound"})
+# The request each transfer starts with: S3 refusing it (no such key, a policy) is a ClientError.
+_FIRST_REQUESTS = frozenset({"HeadObject", "PutObject", "CreateMultipartUpload"})
+# Codes that say the transfer failed (S3 failing, data damaged or late), not that S3 refused it.
+_FAILED_CODES = frozenset({
+    "500", "503", "InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout",
+    "BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch", "IncompleteBody",
+})
+# What botocore and s3transfer raise when a transfer breaks off.
+_BROKEN_OFF = (
+    HTTPClientError,  # ReadTimeoutError, ConnectionClosedError, ResponseStreamingError, ...
+    BotocoreConnectionError,  # EndpointConnectionError, ConnectTimeoutError, ...
+    IncompleteReadError,
+    ChecksumError,
+    FlexibleChecksumError,
+    AwsChunkedWrapperError,
+    RetriesExceededError,
+    Boto3RetriesExceededError,
+)
 _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _SHARED_LOCK = threading.Lock()
 _shared: boto3.session.Session | None = None
@@ -129,6 +164,95 @@ class ArtifactCredentialsError(ArtifactError):
     def __init__(self, message: str, code: str = "") -> None:
         super().__init__(message)
         self.code = code
+
+
+class ArtifactTransferError(ArtifactError):
+    """A transfer to or from S3 broke off part-way; nothing of it was left behind.
+
+    Raised when the connection fails or is closed, a read times out or ends early,
+    the data does not match its checksum, boto3's transfer runs out of retries
+    (s3transfer's `RetriesExceededError`), S3 fails (``InternalError``, ``SlowDown``,
+    ``RequestTimeout``, ... once botocore's own retries are spent), or S3 refuses a
+    request after the first one of the transfer (a ``GetObject`` after the
+    ``HeadObject``, an ``UploadPart``). S3 refusing the first request (no such key,
+    a bucket policy) is still botocore's `ClientError`, and refused credentials
+    `ArtifactCredentialsError`.
+
+    The error botocore or s3transfer raised is chained as ``__cause__`` (for
+    `RetriesExceededError`, its ``last_exception`` is the last attempt's error). The
+    message names what was transferred, the job and the error; never a credential.
+
+    Attributes:
+        artifact: The artifact's name.
+        direction: ``"download"`` or ``"upload"``.
+    """
+
+    artifact: str
+    direction: str
+
+    def __init__(self, message: str, *, artifact: str, direction: str) -> None:
+        super().__init__(message)
+        self.artifact = artifact
+        self.direction = direction
+
+    def __reduce__(self) -> tuple[Callable[..., ArtifactTransferError], tuple[object, ...]]:
+        return (_rebuild_transfer_error, (type(self), str(self), self.artifact, self.direction))
+
+
+def _rebuild_transfer_error(
+    cls: type[ArtifactTransferError], message: str, artifact: str, direction: str
+) -> ArtifactTransferError:
+    return cls(message, artifact=artifact, direction=direction)
+
+
+def _broke_off(exc: BaseException) -> bool:
+    """Whether an error from a transfer means it failed part-way (see `ArtifactTransferError`)."""
+    if isinstance(exc, ClientError):
+        code = _code(exc)
+        if code in _EXPIRED or code in _MAYBE_EXPIRED:
+            return False  # the credentials' business: renewed, or ArtifactCredentialsError
+        return code in _FAILED_CODES or exc.operation_name not in _FIRST_REQUESTS
+    return isinstance(exc, _BROKEN_OFF)
+
+
+def _describe(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    last = getattr(exc, "last_exception", None)
+    if isinstance(last, BaseException):
+        text += f" (last attempt: {type(last).__name__}: {last})"
+    return text
+
+
+def _transfer(
+    operation: Callable[[S3Client, AnyJob], _T], *, artifact: str, direction: str
+) -> Callable[[S3Client, AnyJob], _T]:
+    """`operation`, with a transfer that breaks off raised as `ArtifactTransferError`."""
+
+    def run(s3: S3Client, job: AnyJob) -> _T:
+        try:
+            return operation(s3, job)
+        except S3UploadFailedError as exc:
+            # boto3's upload_file wraps S3's ClientError in this (without chaining it
+            # as the cause): unwrap it, so refused credentials are renewed as for bytes
+            cause = exc.__context__
+            if not isinstance(cause, ClientError):
+                raise
+            if not _broke_off(cause):
+                raise cause from None
+            raise _transfer_error(cause, job, artifact, direction) from cause
+        except Exception as exc:
+            if not _broke_off(exc):
+                raise
+            raise _transfer_error(exc, job, artifact, direction) from exc
+
+    return run
+
+
+def _transfer_error(exc: BaseException, job: AnyJob, artifact: str, direction: str) -> ArtifactTransferError:
+    kind = "input" if direction == "download" else "output"
+    verb = "downloading" if direction == "download" else "uploading"
+    msg = f"{verb} {kind} artifact {artifact!r} of job {job.id} failed: {_describe(exc)}"
+    return ArtifactTransferError(scrub(msg, job_secrets(job)), artifact=artifact, direction=direction)
 
 
 # --- the client -----------------------------------------------------------------------------
@@ -300,7 +424,8 @@ def download_artifact(
     """Stream an input artifact, as stored, to a file.
 
     The object is written to a temporary file next to the destination and renamed
-    into place when complete: a failed download leaves nothing behind.
+    into place when complete: a failed download leaves nothing behind, and a file
+    already at `dest` stays as it was.
 
     Args:
         job: The job the artifact belongs to.
@@ -318,7 +443,10 @@ def download_artifact(
     Raises:
         ArtifactNotFoundError: The job has no input artifact of that name.
         ArtifactCredentialsError: S3 refused the credentials and they could not be renewed.
-        botocore.exceptions.ClientError: Any other refusal from S3 (e.g. no such key).
+        ArtifactTransferError: The download broke off (connection, timeout, checksum,
+            retries exhausted, a later request refused).
+        botocore.exceptions.ClientError: S3 refused the first request for another
+            reason (e.g. no such key, a bucket policy).
     """
     bucket, key = _location(job, name, output=False)
     target = Path(dest)
@@ -340,7 +468,11 @@ def download_artifact(
         part.replace(target)
 
     _with_credentials(
-        job, download, session=session, codepipeline_client=codepipeline_client, client_token=client_token
+        job,
+        _transfer(download, artifact=name, direction="download"),
+        session=session,
+        codepipeline_client=codepipeline_client,
+        client_token=client_token,
     )
     return target
 
@@ -369,7 +501,11 @@ def _spooled(
         return out
 
     return _with_credentials(
-        job, download, session=session, codepipeline_client=codepipeline_client, client_token=client_token
+        job,
+        _transfer(download, artifact=name, direction="download"),
+        session=session,
+        codepipeline_client=codepipeline_client,
+        client_token=client_token,
     )
 
 
@@ -396,7 +532,16 @@ def extract_artifact(
     `max_total_bytes` of content (counted as written).
 
     If `dest_dir` exists, the members are merged into it (files replace files of the
-    same name); a file/directory clash is refused before anything is moved.
+    same name); a file/directory clash is refused before anything is moved. Members
+    of the same name: the last one wins, as with ``tar`` and ``unzip``; a hard link
+    is extracted as a copy of the file it names and may not replace another member
+    (one to itself, which GNU tar writes for a file archived twice, changes nothing).
+
+    On every failure (a refusal, an unreadable archive, a download that broke off,
+    a full disk) `dest_dir` is as it was: the staging directory and the downloaded
+    archive (an anonymous temporary file) are removed. Only the final moves into an
+    existing `dest_dir` - renames within one file system, checked for clashes before
+    the first - happen after the whole archive was read and accepted.
 
     Args:
         job: The job the artifact belongs to.
@@ -414,9 +559,14 @@ def extract_artifact(
 
     Raises:
         ArtifactNotFoundError: The job has no input artifact of that name.
-        ArchiveFormatError: The artifact is not an archive this can read.
+        ArchiveFormatError: The artifact is not an archive, or cannot be read: corrupt
+            or truncated (any compression), a bad header, size or CRC, an encrypted
+            member, an unsupported compression method. It names the member.
         UnsafeArchiveError: The archive was refused; nothing was written.
         ArtifactCredentialsError: S3 refused the credentials and they could not be renewed.
+        ArtifactTransferError: The download broke off.
+        botocore.exceptions.ClientError: S3 refused the first request for another
+            reason (e.g. no such key).
     """
     with _spooled(
         job,
@@ -444,6 +594,10 @@ def read_artifact_file(
 ) -> bytes:
     """The content of one file inside an input artifact (zip or tar), without extracting the rest.
 
+    When the archive holds several files of that name, the last one is read (the one
+    `extract_artifact` would leave). A tar is read to its end, so that a corrupt one
+    is refused here as it would be by `extract_artifact`.
+
     Args:
         job: The job the artifact belongs to.
         artifact_name: The input artifact's name.
@@ -460,8 +614,11 @@ def read_artifact_file(
     Raises:
         ArtifactNotFoundError: No such artifact, or no such file in it (the message
             lists the files that exist).
-        ArchiveFormatError: The artifact is not an archive this can read.
+        ArchiveFormatError: The artifact is not an archive, or cannot be read (as
+            for `extract_artifact`).
         UnsafeArchiveError: The file is larger than `max_bytes`.
+        ArtifactCredentialsError: S3 refused the credentials and they could not be renewed.
+        ArtifactTransferError: The download broke off.
     """
     with _spooled(
         job,
@@ -519,6 +676,10 @@ def upload_artifact(
     Raises:
         ArtifactNotFoundError: The job has no output artifact of that name.
         ArtifactCredentialsError: S3 refused the credentials and they could not be renewed.
+        ArtifactTransferError: The upload broke off (s3transfer aborts a multipart
+            upload it started; the object is not written).
+        botocore.exceptions.ClientError: S3 refused the first request for another
+            reason (e.g. a bucket policy).
         FileNotFoundError: `source` is a path that does not exist.
     """
     bucket, raw_key = _location(job, name, output=True)
@@ -527,7 +688,11 @@ def upload_artifact(
 
     def run(upload: Callable[[S3Client, AnyJob], None]) -> None:
         _with_credentials(
-            job, upload, session=session, codepipeline_client=codepipeline_client, client_token=client_token
+            job,
+            _transfer(upload, artifact=name, direction="upload"),
+            session=session,
+            codepipeline_client=codepipeline_client,
+            client_token=client_token,
         )
 
     if isinstance(source, (bytes, bytearray, memoryview)):
