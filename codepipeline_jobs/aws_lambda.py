@@ -386,7 +386,7 @@ def _failure_call(job: Job, message: str, *, configuration_error: bool = False) 
     from ._values import FailureType  # noqa: PLC0415
 
     if len(message) > MAX_MESSAGE_LENGTH:
-        marker = " ... [cut to fit the 5000-character limit]"
+        marker = f" ... [cut to fit the {MAX_MESSAGE_LENGTH}-character limit]"
         message = message[: MAX_MESSAGE_LENGTH - len(marker)] + marker
     kind = FailureType.CONFIGURATION_ERROR if configuration_error else FailureType.JOB_FAILED
     return requests.put_job_failure_result(job.id, FailureDetails(type=kind, message=message or "failed"))
@@ -421,16 +421,17 @@ def _report_call(
             f"timed out: the function was still running {margin_ms} ms before the Lambda "
             "timeout, so the job was reported as failed"
         )
-        return _failure_call(job, message), "timeout"
-    if isinstance(result, BaseException):
-        return _exception_failure(job, result, _secret_forms(job)), "failure"
-    call = report_call(job.id, result)
+        call, kind = _failure_call(job, message), "timeout"
+    elif isinstance(result, BaseException):
+        call, kind = _exception_failure(job, result, _secret_forms(job)), "failure"
+    else:
+        call = report_call(job.id, result)
+        kind = (
+            "failure" if isinstance(result, Failure)
+            else "continuation" if isinstance(result, Continuation)
+            else "success"
+        )
     call.validate(service_model)
-    kind = (
-        "failure" if isinstance(result, Failure)
-        else "continuation" if isinstance(result, Continuation)
-        else "success"
-    )
     return call, kind
 
 

@@ -400,6 +400,59 @@ def test_unreportable_results_fail_the_job(
     assert report.failure_details.message.startswith(f"the function's result cannot be reported: {expected}")
 
 
+def test_any_error_while_preparing_the_report_becomes_a_failure_report(
+    fake: FakeCodePipeline, fake_client: CodePipelineClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error of our own while turning the outcome into a call: one failure report saying why, masked."""
+    from codepipeline_jobs import _outcomes
+
+    job_id = fake.add_job(LAMBDA_ACTION, configuration={"FunctionName": "f", "Password": SECRET_CONFIG})
+
+    def broken_report_call(*_: object, **__: object) -> None:
+        raise KeyError(SECRET_CONFIG)
+
+    monkeypatch.setattr(_outcomes, "report_call", broken_report_call)
+
+    @job_handler(client=fake_client)
+    def handler(job: Job, context: object) -> Outcome:
+        return Success()
+
+    handler(invoke_event(fake_client), None)
+    [report] = fake.job(job_id).reports
+    assert report.failure_details is not None
+    assert report.failure_details.message == "the function's result cannot be reported: KeyError: '***'"
+
+
+def test_a_failure_report_that_cannot_even_be_built_is_logged_and_raised(
+    fake: FakeCodePipeline,
+    fake_client: CodePipelineClient,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """When not even the fallback failure can be prepared, the job id is logged and the error raised."""
+    job_id = fake.add_job(LAMBDA_ACTION, configuration={"FunctionName": "f"})
+    event = invoke_event(fake_client)
+
+    working = aws_lambda._failure_call
+
+    def broken(job: Job, message: str, **options: bool) -> object:
+        if message.startswith("the function's result cannot be reported"):
+            problem = "no failure call today"
+            raise RuntimeError(problem)
+        return working(job, message, **options)
+
+    monkeypatch.setattr(aws_lambda, "_failure_call", broken)
+
+    @job_handler(client=fake_client)
+    def handler(job: Job, context: object) -> Any:
+        return 42
+
+    with caplog.at_level(logging.ERROR, logger="codepipeline_jobs.aws_lambda"), pytest.raises(RuntimeError):
+        handler(event, None)
+    assert f"job {job_id}: not even a failure report could be prepared: RuntimeError" in caplog.text
+    assert fake.job(job_id).reports == ()
+
+
 def test_reporting_failure_is_raised(
     fake: FakeCodePipeline, fake_client: CodePipelineClient, caplog: pytest.LogCaptureFixture
 ) -> None:
