@@ -7,6 +7,12 @@ converter and request rules: the same call builds the same request, checks
 the same rules before anything is sent, and reads the reply into the same
 models.
 
+The artifact helpers (`download_artifact`, `extract_artifact`,
+`read_artifact_file`, `upload_artifact`) are coroutines too: the synchronous
+helpers of `codepipeline_jobs.artifacts`, with the same arguments, run in a
+worker thread so that they never block the event loop. They are loaded on
+first use (they bring boto3's transfer manager with them).
+
 Example:
     ```python
     # illustrative: needs AWS credentials and a custom action type
@@ -22,6 +28,8 @@ Example:
 """
 
 from __future__ import annotations
+
+import typing as _typing
 
 from ._aio_calls import (
     acknowledge_job,
@@ -40,6 +48,9 @@ from ._aio_worker import AsyncHandler, AsyncJobWorker, AsyncPartnerHandler, Asyn
 from ._outcomes import Continuation, Failure, Outcome, Success
 from ._worker_core import WorkerStats
 
+if _typing.TYPE_CHECKING:
+    from ._aio_artifacts import download_artifact, extract_artifact, read_artifact_file, upload_artifact
+
 __all__ = [
     "AsyncHandler",
     "AsyncJobWorker",
@@ -52,6 +63,8 @@ __all__ = [
     "WorkerStats",
     "acknowledge_job",
     "acknowledge_third_party_job",
+    "download_artifact",
+    "extract_artifact",
     "get_job_details",
     "get_pipeline_execution",
     "get_third_party_job_details",
@@ -61,4 +74,25 @@ __all__ = [
     "put_job_success_result",
     "put_third_party_job_failure_result",
     "put_third_party_job_success_result",
+    "read_artifact_file",
+    "upload_artifact",
 ]
+
+# The artifact coroutines are loaded on first use (PEP 562): they import boto3 and its
+# transfer manager (~200 ms), which a service using only the calls never needs.
+_LAZY = frozenset({"download_artifact", "extract_artifact", "read_artifact_file", "upload_artifact"})
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        message = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(message)
+    from . import _aio_artifacts  # noqa: PLC0415 - only when an artifact coroutine is first used
+
+    value: object = getattr(_aio_artifacts, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -13,7 +13,10 @@ so that exactly one report is always sent: the function's `Success`,
 a failure shortly before the Lambda times out.
 
 Nothing here logs the event, the artifact credentials or the action's
-configuration values: log records carry the job id only.
+configuration values: log records carry the job id, what was reported and,
+for a function that raised, its traceback with every credential and
+configuration value masked (in the forms a message quotes them: raw,
+repr-, JSON- and URL-encoded).
 
 Importing this module is cheap (a Lambda cold start pays for it): the models,
 the converter and boto3 clients are loaded when first needed.
@@ -49,7 +52,7 @@ if TYPE_CHECKING:
     from mypy_boto3_codepipeline import CodePipelineClient
 
     from ._calls import Call
-    from ._models import FailureDetails, Job
+    from ._models import Job
     from ._outcomes import Continuation, Failure, Outcome, Success
 
 __all__ = [
@@ -57,6 +60,8 @@ __all__ = [
     "EVENT_KEY",
     "Continuation",
     "Failure",
+    "MissingRegionError",
+    "Outcome",
     "Success",
     "UserParametersError",
     "job_from_event",
@@ -86,7 +91,9 @@ C = TypeVar("C")
 
 # Outcomes are re-exported lazily (PEP 562) so that importing this module does not
 # import the models and the converter until a handler first needs them.
-_LAZY = {"Continuation": "._outcomes", "Failure": "._outcomes", "Success": "._outcomes"}
+_LAZY = {
+    "Continuation": "._outcomes", "Failure": "._outcomes", "Outcome": "._outcomes", "Success": "._outcomes",
+}
 
 
 def __getattr__(name: str) -> object:
@@ -225,17 +232,38 @@ def json_user_parameters(job: Job) -> Any:
 # --- reporting ------------------------------------------------------------------------------
 
 
+class MissingRegionError(CodePipelineJobsError):
+    """No AWS region is configured for the CodePipeline client the decorator reports through.
+
+    Lambda always sets ``AWS_REGION``; a local run (a test, a script) may not.
+    Raised by the handler before the function runs, since nothing it did could
+    be reported. Set ``AWS_REGION`` (or ``AWS_DEFAULT_REGION``, or a region in
+    the AWS config file), or pass ``job_handler(client=...)``.
+    """
+
+
+_NO_REGION = (
+    "no AWS region to report the job to CodePipeline in: set AWS_REGION "
+    "(Lambda sets it; for a local run e.g. AWS_REGION=eu-west-1), or pass job_handler(client=...)"
+)
+
+
 @functools.cache
 def _container_client(region: str | None) -> CodePipelineClient:
     """The CodePipeline client of this Lambda container, created on first use."""
     import importlib  # noqa: PLC0415
 
+    from botocore.exceptions import NoRegionError  # noqa: PLC0415 - boto3 loads it anyway
+
     from ._redact import install_log_redaction  # noqa: PLC0415
 
-    # Deferred: a cold start pays for boto3 only when a job is reported. Typed as Any:
+    # Deferred: a cold start pays for boto3 only when the first job is handled. Typed as Any:
     # boto3-stubs' overloads of client() cover every service, pyright sees them as unknown.
     boto3: Any = importlib.import_module("boto3")
-    client: CodePipelineClient = boto3.client("codepipeline", region_name=region)
+    try:
+        client: CodePipelineClient = boto3.client("codepipeline", region_name=region)
+    except NoRegionError:
+        raise MissingRegionError(_NO_REGION) from None
     install_log_redaction()
     return client
 
@@ -257,7 +285,10 @@ def _remaining_ms(context: object) -> float | None:
     clock: object = getattr(context, "get_remaining_time_in_millis", None)
     if not callable(clock):
         return None
-    value: object = clock()
+    try:
+        value: object = clock()
+    except Exception:  # noqa: BLE001 - a broken clock is no clock; the job is still reported
+        return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     return None
@@ -266,19 +297,27 @@ def _remaining_ms(context: object) -> float | None:
 def _call(
     func: Callable[[Job, C], Outcome], job: Job, context: C, margin_ms: int
 ) -> Outcome | BaseException | _TimedOut:
-    """Run the function; its outcome, the exception it raised, or `_TIMED_OUT`.
+    """Run the function; its outcome, the exception it raised, or `_TIMED_OUT`. Never raises.
 
     With a Lambda context, the function runs in a worker thread while this
     thread watches the remaining time. After a timeout the worker's result is
     never looked at again, so a late result cannot be reported twice.
     """
-    remaining_ms = _remaining_ms(context)
-    if remaining_ms is None:
-        try:
-            return func(job, context)
-        except BaseException as exc:  # noqa: BLE001 - every exception is reported
-            return exc
+    try:
+        remaining_ms = _remaining_ms(context)
+        if remaining_ms is None:
+            try:
+                return func(job, context)
+            except BaseException as exc:  # noqa: BLE001 - every exception is reported
+                return exc
+        return _watched(func, job, context, margin_ms, remaining_ms)
+    except Exception as exc:  # noqa: BLE001 - our own machinery failed (no thread, ...): report it
+        return exc
 
+
+def _watched(
+    func: Callable[[Job, C], Outcome], job: Job, context: C, margin_ms: int, remaining_ms: float
+) -> Outcome | BaseException | _TimedOut:
     box: list[Outcome | BaseException] = []
     done = threading.Event()
 
@@ -304,57 +343,125 @@ def _call(
         remaining_ms = _remaining_ms(context) or 0.0
 
 
-def _failure_call(job: Job, details: FailureDetails) -> Call[None]:
+def _secret_forms(job: Job) -> list[str]:
+    """The job's secrets in every form they take in messages: raw, repr-, JSON-, URL-, unicode-escaped.
+
+    `job_secrets` gives the raw values (the strings inside JSON ``UserParameters``
+    included); an exception's text often holds another form of them (``KeyError``
+    shows a repr, ``json.dumps(config)`` JSON escapes, an HTTP error a URL-encoded
+    token), so each form is masked.
+    """
+    from urllib.parse import quote, quote_plus  # noqa: PLC0415 - only when a job is reported
+
+    from ._redact import job_secrets  # noqa: PLC0415
+
+    forms: set[str] = set()
+    for secret in job_secrets(job):
+        if not secret:
+            continue
+        forms.update((
+            secret,
+            repr(secret)[1:-1],
+            ascii(secret)[1:-1],
+            json.dumps(secret)[1:-1],
+            json.dumps(secret, ensure_ascii=False)[1:-1],
+            secret.encode("unicode_escape").decode("ascii"),
+            quote(secret, safe=""),
+            quote_plus(secret, safe=""),
+        ))
+    return sorted(form for form in forms if len(form) >= _MIN_SECRET_LENGTH)
+
+
+def _masked(text: str, secrets: list[str]) -> str:
+    from ._redact import scrub  # noqa: PLC0415
+
+    return scrub(text, secrets)
+
+
+def _failure_call(job: Job, message: str, *, configuration_error: bool = False) -> Call[None]:
+    """The PutJobFailureResult call for `message` (already masked), cut to the API's limit."""
     from ._calls import requests  # noqa: PLC0415
-
-    return requests.put_job_failure_result(job.id, details)
-
-
-def _exception_details(exc: BaseException, job: Job, *, configuration_error: bool = False) -> FailureDetails:
-    """`FailureDetails.from_exception`, with the fields of JSON user parameters masked as well."""
     from ._models import FailureDetails  # noqa: PLC0415
+    from ._redact import MAX_MESSAGE_LENGTH  # noqa: PLC0415
     from ._values import FailureType  # noqa: PLC0415
 
+    if len(message) > MAX_MESSAGE_LENGTH:
+        marker = f" ... [cut to fit the {MAX_MESSAGE_LENGTH}-character limit]"
+        message = message[: MAX_MESSAGE_LENGTH - len(marker)] + marker
     kind = FailureType.CONFIGURATION_ERROR if configuration_error else FailureType.JOB_FAILED
-    # `job_secrets` covers the strings inside JSON UserParameters too.
-    return FailureDetails.from_exception(exc, type=kind, job=job)
+    return requests.put_job_failure_result(job.id, FailureDetails(type=kind, message=message or "failed"))
+
+
+def _exception_failure(job: Job, exc: BaseException, secrets: list[str]) -> Call[None]:
+    """Log the masked traceback of what the function raised; the failure call that reports it."""
+    import traceback  # noqa: PLC0415 - only when a function failed
+
+    from ._redact import describe_exception  # noqa: PLC0415
+
+    try:
+        trace = "".join(traceback.format_exception(exc)).rstrip()
+    except Exception:  # noqa: BLE001 - a traceback that cannot be formatted must not stop the report
+        trace = f"{type(exc).__name__} (the traceback could not be formatted)"
+    logger.error(
+        "job %s: the function raised %s; reporting a failure\n%s",
+        job.id, type(exc).__name__, _masked(trace, secrets),
+    )
+    message = _masked(describe_exception(exc, job=job), secrets)
+    return _failure_call(job, message, configuration_error=isinstance(exc, UserParametersError))
 
 
 def _report_call(
-    job: Job, result: Outcome | BaseException | _TimedOut, margin_ms: int, client: CodePipelineClient
+    job: Job, result: Outcome | BaseException | _TimedOut, margin_ms: int, service_model: Any
 ) -> tuple[Call[None], str]:
-    """The one call that reports `result`, and a word for the log."""
-    from ._errors import ValidationError  # noqa: PLC0415
-    from ._models import FailureDetails  # noqa: PLC0415
+    """The call that reports `result`, checked against every request rule, and a word for the log."""
     from ._outcomes import Continuation, Failure, report_call  # noqa: PLC0415
-    from ._values import FailureType  # noqa: PLC0415
 
     if isinstance(result, _TimedOut):
         message = (
             f"timed out: the function was still running {margin_ms} ms before the Lambda "
             "timeout, so the job was reported as failed"
         )
-        return _failure_call(job, FailureDetails(type=FailureType.JOB_FAILED, message=message)), "timeout"
-    if isinstance(result, BaseException):
-        logger.warning("job %s: the function raised %s", job.id, type(result).__name__)
-        details = _exception_details(
-            result, job, configuration_error=isinstance(result, UserParametersError)
-        )
-        return _failure_call(job, details), "failure"
-    try:
+        call, kind = _failure_call(job, message), "timeout"
+    elif isinstance(result, BaseException):
+        call, kind = _exception_failure(job, result, _secret_forms(job)), "failure"
+    else:
         call = report_call(job.id, result)
-        call.validate(client.meta.service_model)
-    except (TypeError, ValidationError) as exc:
-        # The function returned something that cannot be reported as it is (not an
-        # outcome, or a value the API refuses): the job fails and says why.
-        logger.warning("job %s: the function's result cannot be reported: %s", job.id, type(exc).__name__)
-        return _failure_call(job, _exception_details(exc, job)), "failure"
-    kind = (
-        "failure" if isinstance(result, Failure)
-        else "continuation" if isinstance(result, Continuation)
-        else "success"
-    )
+        kind = (
+            "failure" if isinstance(result, Failure)
+            else "continuation" if isinstance(result, Continuation)
+            else "success"
+        )
+    call.validate(service_model)
     return call, kind
+
+
+def _prepare_report(
+    job: Job, result: Outcome | BaseException | _TimedOut, margin_ms: int, service_model: Any
+) -> tuple[Call[None], str]:
+    """The one call that reports `result`, and a word for the log; whatever `result` is.
+
+    This is the decorator's whole report preparation, in one place: an outcome
+    becomes its report; an exception (any `BaseException`) a failure with its
+    masked text, its masked traceback logged; a timeout a "timed out" failure.
+    Whatever goes wrong while preparing it (not an outcome, a value the API
+    refuses, a failure type that is not a `FailureType`, any error of our own)
+    becomes a failure report saying why, masked. Raises only if even that
+    failure report cannot be built (logged with the job id first).
+    """
+    try:
+        return _report_call(job, result, margin_ms, service_model)
+    except Exception as exc:  # noqa: BLE001 - whatever breaks, the job gets a report
+        from ._redact import describe_exception  # noqa: PLC0415
+
+        reason = _masked(describe_exception(exc, job=job), _secret_forms(job))
+    logger.error("job %s: the function's result cannot be reported (%s); reporting a failure", job.id, reason)
+    try:
+        call = _failure_call(job, f"the function's result cannot be reported: {reason}")
+        call.validate(service_model)
+    except Exception as exc:
+        logger.error("job %s: not even a failure report could be prepared: %s", job.id, type(exc).__name__)
+        raise
+    return call, "failure"
 
 
 def _is_invalid_job_state(exc: Exception) -> bool:
@@ -365,6 +472,26 @@ def _is_invalid_job_state(exc: Exception) -> bool:
     )
 
 
+def _check_reportable(job: Job, service_model: Any) -> None:
+    """Raise `ValidationError` now, before the function runs, if no report could name this job."""
+    _failure_call(job, "check").validate(service_model)
+
+
+def _pass_on(result: Outcome | BaseException | _TimedOut, secrets: list[str]) -> None:
+    """Raise `SystemExit` / `KeyboardInterrupt` again once reported: the process was asked to stop.
+
+    A fresh exception of the same kind, so that nothing the function put in it
+    reaches stderr unmasked: the exit code is kept, a text exit message masked.
+    Every other exception stays reported and swallowed.
+    """
+    if isinstance(result, SystemExit):
+        code = result.code
+        kept = code if code is None or isinstance(code, int) else _masked(str(code), secrets)
+        raise SystemExit(kept) from None
+    if isinstance(result, KeyboardInterrupt):
+        raise KeyboardInterrupt from None
+
+
 def _handle(
     func: Callable[[Job, C], Outcome],
     event: object,
@@ -373,12 +500,14 @@ def _handle(
     margin_ms: int,
 ) -> None:
     job = job_from_event(event)
-    result = _call(func, job, context, margin_ms)
     if client is None:
         client = _default_client()
+    service_model = client.meta.service_model
+    _check_reportable(job, service_model)
+    result = _call(func, job, context, margin_ms)
+    call, kind = _prepare_report(job, result, margin_ms, service_model)
     from ._calls import run  # noqa: PLC0415
 
-    call, kind = _report_call(job, result, margin_ms, client)
     try:
         run(client, call)
     except Exception as exc:
@@ -387,14 +516,19 @@ def _handle(
             # botocore retried, or the function reported itself). Raising would only
             # make Lambda run the function again.
             logger.warning("job %s: not reported (%s): the job was already reported", job.id, kind)
-            return
-        logger.error("job %s: reporting %s failed: %s", job.id, kind, type(exc).__name__)
-        if isinstance(result, BaseException):
-            raise exc from result
-        raise
-    logger.info("job %s: reported %s", job.id, kind)
-    if isinstance(result, BaseException) and not isinstance(result, Exception):
-        raise result  # KeyboardInterrupt, SystemExit: reported, then passed on
+        else:
+            from ._redact import describe_exception  # noqa: PLC0415
+
+            logger.error(
+                "job %s: reporting %s failed: %s",
+                job.id, kind, _masked(describe_exception(exc, job=job), _secret_forms(job)),
+            )
+            # Not chained to what the function raised: its text may hold a secret, and
+            # its masked traceback is in the log already.
+            raise exc from None
+    else:
+        logger.info("job %s: reported %s", job.id, kind)
+    _pass_on(result, _secret_forms(job))
 
 
 @overload
@@ -417,30 +551,38 @@ def job_handler(
     """Turn ``func(job, context) -> Outcome`` into a Lambda handler that always reports.
 
     The handler reads the event with `job_from_event`, calls `func` and sends
-    exactly one report:
+    exactly one report, whatever `func` returns or raises:
 
     - `Success` (or ``None``) -> PutJobSuccessResult;
     - `Continuation` -> PutJobSuccessResult with the token: CodePipeline invokes
       the function again with a job whose ``data.continuation_token`` is set;
     - `Failure` -> PutJobFailureResult;
-    - an exception -> PutJobFailureResult with the exception's type and text,
-      credentials and configuration values masked, cut to the API's limit
-      (`UserParametersError` is reported as ``ConfigurationError``). The
-      exception is not re-raised, so Lambda does not run the function again;
-    - a result the API would refuse (e.g. output variables over the quota) ->
-      PutJobFailureResult saying why;
+    - an exception (any `BaseException`) -> PutJobFailureResult with the
+      exception's type and text, credentials and configuration values masked,
+      cut to the API's limit (`UserParametersError` is reported as
+      ``ConfigurationError``); its traceback, masked the same way, is logged
+      at ERROR level. The exception is not re-raised, so Lambda does not run
+      the function again - except `SystemExit` and `KeyboardInterrupt`, which
+      ask the process to stop: reported first, then raised again (a fresh one
+      of the same kind: the exit code kept, a text exit message masked);
+    - anything that cannot be reported as it is (not an outcome at all, a value
+      the API refuses such as output variables over the quota, a failure type
+      that is not a `FailureType`) -> PutJobFailureResult saying why
+      (``"the function's result cannot be reported: ..."``);
     - still running `safety_margin_ms` before the Lambda's timeout ->
       PutJobFailureResult ("timed out ..."). The function runs in a worker
       thread for this; its late result is never reported.
 
     If the report itself fails (throttled beyond botocore's retries, the job
-    id refused, ...), the error is raised so the invocation fails and Lambda's
-    retry can try again. ``InvalidJobStateException`` is not raised: the job
-    was already reported.
+    id refused, ...), the error is logged with the job id and raised (not
+    chained to what the function raised, whose text may hold a secret) so the
+    invocation fails and Lambda's retry can try again.
+    ``InvalidJobStateException`` is not raised: the job was already reported.
 
     Reports go through `client`, or else a CodePipeline client created once per
     Lambda container, on first use, in the region of ``AWS_REGION`` (or
-    ``AWS_DEFAULT_REGION``); creating it also installs `install_log_redaction`.
+    ``AWS_DEFAULT_REGION``, or the AWS config file); creating it also installs
+    `install_log_redaction`.
 
     Args:
         func: The function to wrap; use ``@job_handler`` bare or with options.
@@ -455,6 +597,10 @@ def job_handler(
     Raises:
         MalformedResponseError: (from the handler) the event is not a
             CodePipeline invoke event; no report is possible without a job id.
+        MissingRegionError: (from the handler, before `func` runs) no client
+            was given and no AWS region is configured.
+        ValidationError: (from the handler, before `func` runs) the job id is
+            one the API refuses, so no report could name the job.
 
     Example:
         ```python

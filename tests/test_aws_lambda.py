@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import subprocess
@@ -18,6 +19,7 @@ from codepipeline_jobs import (
     ActionCategory,
     ActionOwner,
     ActionTypeId,
+    CodePipelineJobsError,
     ExecutionDetails,
     FailureType,
     Job,
@@ -374,10 +376,12 @@ def test_user_parameters_error_is_a_configuration_error(
     ("result", "expected"),
     [
         (42, "TypeError: a job handler must return Success, Continuation, Failure or None, not int"),
+        ({"status": "Succeeded"}, "TypeError: a job handler must return Success, Continuation, Failure"),
         (Success(output_variables={"bad key!": "v"}), "ValidationError: outputVariables key"),
         (Failure(""), "ValidationError: failureDetails.message"),
+        (Continuation(""), "ValidationError: continuationToken"),
     ],
-    ids=["not-an-outcome", "bad-variable-name", "empty-failure-message"],
+    ids=["not-an-outcome", "a-dict", "bad-variable-name", "empty-failure-message", "empty-token"],
 )
 def test_unreportable_results_fail_the_job(
     fake: FakeCodePipeline, fake_client: CodePipelineClient, result: object, expected: str
@@ -392,11 +396,71 @@ def test_unreportable_results_fail_the_job(
     handler(invoke_event(fake_client), FakeContext(10_000))
     [report] = fake.job(job_id).reports
     assert report.failure_details is not None
-    assert report.failure_details.message.startswith(expected)
+    assert report.failure_details.type == FailureType.JOB_FAILED
+    assert report.failure_details.message.startswith(f"the function's result cannot be reported: {expected}")
 
 
-def test_reporting_failure_is_raised(fake: FakeCodePipeline, fake_client: CodePipelineClient) -> None:
-    """When the report itself fails, the error is raised (chained to the handler's exception)."""
+def test_any_error_while_preparing_the_report_becomes_a_failure_report(
+    fake: FakeCodePipeline, fake_client: CodePipelineClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error of our own while turning the outcome into a call: one failure report saying why, masked."""
+    from codepipeline_jobs import _outcomes
+
+    job_id = fake.add_job(LAMBDA_ACTION, configuration={"FunctionName": "f", "Password": SECRET_CONFIG})
+
+    def broken_report_call(*_: object, **__: object) -> None:
+        raise KeyError(SECRET_CONFIG)
+
+    monkeypatch.setattr(_outcomes, "report_call", broken_report_call)
+
+    @job_handler(client=fake_client)
+    def handler(job: Job, context: object) -> Outcome:
+        return Success()
+
+    handler(invoke_event(fake_client), None)
+    [report] = fake.job(job_id).reports
+    assert report.failure_details is not None
+    assert report.failure_details.message == "the function's result cannot be reported: KeyError: '***'"
+
+
+def test_a_failure_report_that_cannot_even_be_built_is_logged_and_raised(
+    fake: FakeCodePipeline,
+    fake_client: CodePipelineClient,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """When not even the fallback failure can be prepared, the job id is logged and the error raised."""
+    job_id = fake.add_job(LAMBDA_ACTION, configuration={"FunctionName": "f"})
+    event = invoke_event(fake_client)
+
+    working = aws_lambda._failure_call
+
+    def broken(job: Job, message: str, **options: bool) -> object:
+        if message.startswith("the function's result cannot be reported"):
+            problem = "no failure call today"
+            raise RuntimeError(problem)
+        return working(job, message, **options)
+
+    monkeypatch.setattr(aws_lambda, "_failure_call", broken)
+
+    @job_handler(client=fake_client)
+    def handler(job: Job, context: object) -> Any:
+        return 42
+
+    with caplog.at_level(logging.ERROR, logger="codepipeline_jobs.aws_lambda"), pytest.raises(RuntimeError):
+        handler(event, None)
+    assert f"job {job_id}: not even a failure report could be prepared: RuntimeError" in caplog.text
+    assert fake.job(job_id).reports == ()
+
+
+def test_reporting_failure_is_raised(
+    fake: FakeCodePipeline, fake_client: CodePipelineClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """When the report itself fails, the error is raised and logged with the job id; not chained.
+
+    The function's exception is not its cause: its text may hold a secret (its masked
+    traceback is in the log), and a chained traceback would print it unmasked.
+    """
     fake.add_job(LAMBDA_ACTION, configuration={"FunctionName": "f"})
     event = invoke_event(fake_client)
     event["CodePipeline.job"]["id"] = "99999999-9999-4999-8999-999999999999"  # unknown to the fake
@@ -406,24 +470,34 @@ def test_reporting_failure_is_raised(fake: FakeCodePipeline, fake_client: CodePi
     def handler(job: Job, context: object) -> Outcome:
         raise original
 
-    with pytest.raises(ClientError, match="JobNotFoundException") as info:
+    with caplog.at_level(logging.ERROR, logger="codepipeline_jobs.aws_lambda"), pytest.raises(
+        ClientError, match="JobNotFoundException"
+    ) as info:
         handler(event, FakeContext(10_000))
-    assert info.value.__cause__ is original
+    assert info.value.__cause__ is None
+    assert info.value.__suppress_context__
+    job_id = event["CodePipeline.job"]["id"]
+    assert f"job {job_id}: reporting failure failed: JobNotFoundException" in caplog.text
+    assert f"job {job_id}: the function raised RuntimeError" in caplog.text
 
 
 def test_unreportable_job_id_is_raised_without_sending(
     fake: FakeCodePipeline, fake_client: CodePipelineClient
 ) -> None:
-    """A job id the API would refuse (not a lowercase UUID) raises ValidationError; nothing is sent."""
+    """A job id the API would refuse (not a lowercase UUID): ValidationError; nothing runs or is sent."""
     event = load("lambda_invoke_nulls.json")
+
+    ran: list[str] = []
 
     @job_handler(client=fake_client)
     def handler(job: Job, context: object) -> Outcome:
+        ran.append(job.id)
         return Success()
 
     with pytest.raises(ValidationError, match="jobId"):
         handler(event, FakeContext(10_000))
     assert fake.calls == []
+    assert ran == []  # nothing it did could have been reported: it does not run
 
 
 def test_already_reported_job_is_not_raised(
@@ -473,6 +547,138 @@ def test_keyboard_interrupt_is_reported_then_raised(
     with pytest.raises(KeyboardInterrupt):
         handler(invoke_event(fake_client), None)
     assert [report.kind for report in fake.job(job_id).reports] == ["failure"]
+
+
+def test_system_exit_is_reported_then_raised(
+    fake: FakeCodePipeline, fake_client: CodePipelineClient
+) -> None:
+    """sys.exit() in the function: reported as a failure, then raised again so the process stops."""
+    job_id = fake.add_job(LAMBDA_ACTION, configuration={"FunctionName": "f"})
+
+    @job_handler(client=fake_client)
+    def handler(job: Job, context: object) -> Outcome:
+        sys.exit(3)
+
+    with pytest.raises(SystemExit) as info:
+        handler(invoke_event(fake_client), FakeContext(10_000))
+    assert info.value.code == 3
+    [report] = fake.job(job_id).reports
+    assert report.failure_details is not None
+    assert report.failure_details.message == "SystemExit: 3"
+
+
+class StopEverything(BaseException):
+    """A user's own BaseException subclass."""
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [GeneratorExit("closing"), StopEverything("stop"), asyncio.CancelledError("cancelled by user code")],
+    ids=["GeneratorExit", "user-BaseException", "CancelledError"],
+)
+def test_other_base_exceptions_are_reported_and_not_raised(
+    fake: FakeCodePipeline, fake_client: CodePipelineClient, exc: BaseException
+) -> None:
+    """GeneratorExit, a user's BaseException, CancelledError: one failure report; the handler returns."""
+    job_id = fake.add_job(LAMBDA_ACTION, configuration={"FunctionName": "f"})
+
+    @job_handler(client=fake_client)
+    def handler(job: Job, context: object) -> Outcome:
+        raise exc
+
+    assert handler(invoke_event(fake_client), FakeContext(10_000)) is None
+    [report] = fake.job(job_id).reports
+    assert report.failure_details is not None
+    assert report.failure_details.message.startswith(f"{type(exc).__name__}: ")
+
+
+def test_failed_function_logs_its_masked_traceback(
+    fake: FakeCodePipeline, fake_client: CodePipelineClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The log has the whole traceback (frames, chained causes), credentials and configuration masked."""
+    password = 'pa"ss\nw\u00f6rd\n{x}'
+    job_id = fake.add_job(
+        LAMBDA_ACTION,
+        configuration={"FunctionName": "f", "UserParameters": json.dumps({"db": {"password": password}})},
+    )
+
+    def connect(job: Job) -> None:
+        creds = job.data.artifact_credentials
+        assert creds is not None
+        try:
+            raise KeyError(password)  # a repr of the value, quotes and backslashes escaped
+        except KeyError as exc:
+            message = f"login failed with {creds.secret_access_key}"
+            raise ConnectionError(message) from exc
+
+    @job_handler(client=fake_client)
+    def handler(job: Job, context: object) -> Outcome:
+        connect(job)
+        return Success()
+
+    event = invoke_event(fake_client)
+    secret_key = event["CodePipeline.job"]["data"]["artifactCredentials"]["secretAccessKey"]
+    with caplog.at_level(logging.ERROR, logger="codepipeline_jobs.aws_lambda"):
+        handler(event, FakeContext(10_000))
+    [record] = [r for r in caplog.records if "the function raised" in r.getMessage()]
+    text = record.getMessage()
+    assert text.startswith(f"job {job_id}: the function raised ConnectionError; reporting a failure\n")
+    assert "Traceback (most recent call last)" in text
+    assert "in connect" in text
+    assert "The above exception was the direct cause of the following exception" in text
+    assert "KeyError: '***'" in text
+    assert "ConnectionError: login failed with ***" in text
+    for secret in (password, repr(password)[1:-1], json.dumps(password)[1:-1], secret_key):
+        assert secret not in text
+    assert record.exc_info is None  # formatted and masked here, not left to a handler
+    [report] = fake.job(job_id).reports
+    assert report.failure_details is not None
+    assert report.failure_details.message == "ConnectionError: login failed with ***"
+
+
+def test_missing_region_is_a_one_line_error_before_the_function_runs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Without a region anywhere, the handler raises MissingRegionError saying how to set one."""
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    empty = tmp_path / "config"
+    empty.write_text("")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
+    ran: list[str] = []
+
+    @job_handler
+    def handler(job: Job, context: object) -> Outcome:
+        ran.append(job.id)
+        return Success()
+
+    with pytest.raises(aws_lambda.MissingRegionError) as info:
+        handler(load("lambda_invoke_basic.json"), None)
+    message = str(info.value)
+    assert "\n" not in message
+    assert "set AWS_REGION" in message
+    assert "job_handler(client=...)" in message
+    assert info.value.__cause__ is None
+    assert info.value.__suppress_context__  # no botocore NoRegionError traceback above it
+    assert isinstance(info.value, CodePipelineJobsError)
+    assert ran == []
+
+
+def test_a_clock_that_raises_is_no_clock(fake: FakeCodePipeline, fake_client: CodePipelineClient) -> None:
+    """A context whose get_remaining_time_in_millis raises: the function runs inline and is reported."""
+    job_id = fake.add_job(LAMBDA_ACTION, configuration={"FunctionName": "f"})
+
+    class BrokenContext:
+        def get_remaining_time_in_millis(self) -> int:
+            message = "no clock here"
+            raise RuntimeError(message)
+
+    @job_handler(client=fake_client)
+    def handler(job: Job, context: object) -> Outcome:
+        return Success()
+
+    handler(invoke_event(fake_client), BrokenContext())
+    assert [report.kind for report in fake.job(job_id).reports] == ["success"]
 
 
 def test_invalid_safety_margin() -> None:
@@ -687,12 +893,14 @@ def test_import_after_boto3_loads_no_models_or_converter() -> None:
 
 
 def test_outcomes_are_re_exported() -> None:
-    """Success, Continuation and Failure are the core's classes, importable from aws_lambda."""
+    """Success, Continuation, Failure and Outcome are the core's, importable from aws_lambda."""
     from codepipeline_jobs import _outcomes
+    from codepipeline_jobs.aws_lambda import Outcome
 
     assert aws_lambda.Success is _outcomes.Success
     assert aws_lambda.Continuation is _outcomes.Continuation
     assert aws_lambda.Failure is _outcomes.Failure
-    assert {"Success", "Continuation", "Failure"} <= set(aws_lambda.__all__)
+    assert Outcome is _outcomes.Outcome
+    assert {"Success", "Continuation", "Failure", "Outcome"} <= set(aws_lambda.__all__)
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         _ = aws_lambda.Nope
