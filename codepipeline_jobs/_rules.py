@@ -95,7 +95,7 @@ def _describe(shape: Shape, value: object) -> str:
     if isinstance(value, str):
         if shape.name in _QUOTABLE_SHAPES and len(value) <= _QUOTE_LIMIT:
             return repr(str.__str__(value))  # a value set's member quoted as its plain string
-        return with_article(f"{len(value)}-character string")
+        return with_article(f"{len(value)}-character string") if value else "an empty string"
     if isinstance(value, int) and not isinstance(value, bool) and shape.name in _QUOTABLE_SHAPES:
         return repr(value)
     return type_description(value)
