@@ -95,7 +95,10 @@ class ValueSet(str, enum.Enum):
 
 
 ActionCategoryName: TypeAlias = Literal["Source", "Build", "Deploy", "Test", "Invoke", "Approval", "Compute"]
-"""The known values of `ActionCategory` as plain strings, e.g. ``"Source"``."""
+"""The known values of `ActionCategory` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``ActionCategory | ActionCategoryName`` takes a member or one of these
+strings, as the fields of the models do."""
 
 
 class ActionCategory(ValueSet):
@@ -111,7 +114,10 @@ class ActionCategory(ValueSet):
 
 
 ActionOwnerName: TypeAlias = Literal["AWS", "ThirdParty", "Custom"]
-"""The known values of `ActionOwner` as plain strings, e.g. ``"AWS"``."""
+"""The known values of `ActionOwner` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``ActionOwner | ActionOwnerName`` takes a member or one of these
+strings, as the fields of the models do."""
 
 
 class ActionOwner(ValueSet):
@@ -123,7 +129,10 @@ class ActionOwner(ValueSet):
 
 
 ArtifactLocationTypeName: TypeAlias = Literal["S3"]
-"""The known values of `ArtifactLocationType` as plain strings, e.g. ``"S3"``."""
+"""The known values of `ArtifactLocationType` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``ArtifactLocationType | ArtifactLocationTypeName`` takes a member or one of these
+strings, as the fields of the models do."""
 
 
 class ArtifactLocationType(ValueSet):
@@ -133,7 +142,10 @@ class ArtifactLocationType(ValueSet):
 
 
 EncryptionKeyTypeName: TypeAlias = Literal["KMS"]
-"""The known values of `EncryptionKeyType` as plain strings, e.g. ``"KMS"``."""
+"""The known values of `EncryptionKeyType` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``EncryptionKeyType | EncryptionKeyTypeName`` takes a member or one of these
+strings, as the fields of the models do."""
 
 
 class EncryptionKeyType(ValueSet):
@@ -151,7 +163,10 @@ PipelineExecutionStatusName: TypeAlias = Literal[
     "Superseded",
     "Failed",
 ]
-"""The known values of `PipelineExecutionStatus` as plain strings, e.g. ``"Cancelled"``."""
+"""The known values of `PipelineExecutionStatus` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``PipelineExecutionStatus | PipelineExecutionStatusName`` takes a member or one of these
+strings, as the fields of the models do."""
 
 
 class PipelineExecutionStatus(ValueSet):
@@ -177,7 +192,10 @@ TriggerTypeName: TypeAlias = Literal[
     "ManualRollback",
     "AutomatedRollback",
 ]
-"""The known values of `TriggerType` as plain strings, e.g. ``"CreatePipeline"``."""
+"""The known values of `TriggerType` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``TriggerType | TriggerTypeName`` takes a member or one of these
+strings, as the fields of the models do."""
 
 
 class TriggerType(ValueSet):
@@ -195,7 +213,10 @@ class TriggerType(ValueSet):
 
 
 ExecutionModeName: TypeAlias = Literal["QUEUED", "SUPERSEDED", "PARALLEL"]
-"""The known values of `ExecutionMode` as plain strings, e.g. ``"QUEUED"``."""
+"""The known values of `ExecutionMode` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``ExecutionMode | ExecutionModeName`` takes a member or one of these
+strings, as the fields of the models do."""
 
 
 class ExecutionMode(ValueSet):
@@ -207,7 +228,10 @@ class ExecutionMode(ValueSet):
 
 
 ExecutionTypeName: TypeAlias = Literal["STANDARD", "ROLLBACK"]
-"""The known values of `ExecutionType` as plain strings, e.g. ``"STANDARD"``."""
+"""The known values of `ExecutionType` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``ExecutionType | ExecutionTypeName`` takes a member or one of these
+strings, as the fields of the models do."""
 
 
 class ExecutionType(ValueSet):
@@ -226,7 +250,10 @@ JobStatusName: TypeAlias = Literal[
     "Succeeded",
     "Failed",
 ]
-"""The known values of `JobStatus` as plain strings, e.g. ``"Created"``."""
+"""The known values of `JobStatus` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``JobStatus | JobStatusName`` takes a member or one of these
+strings, as the fields of the models do."""
 
 
 class JobStatus(ValueSet):
@@ -253,7 +280,10 @@ FailureTypeName: TypeAlias = Literal[
     "RevisionUnavailable",
     "SystemUnavailable",
 ]
-"""The known values of `FailureType` as plain strings, e.g. ``"JobFailed"``."""
+"""The known values of `FailureType` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``FailureType | FailureTypeName`` takes a member or one of these
+strings, as the fields of the models do."""
 
 
 class FailureType(ValueSet):
