@@ -533,6 +533,24 @@ BAD: list[tuple[str, Send, str, type[ValidationError]]] = [
         ValidationError,
     ),
     (
+        "failure type plain unknown string",
+        lambda c: put_job_failure_result(c, JOB_ID, FailureDetails(type=_bad("Bogus"), message="m")),
+        "failureDetails.type",
+        ValidationError,
+    ),
+    (
+        "category plain unknown string",
+        lambda c: poll_for_jobs(c, _action(category="Quantum")),
+        "actionTypeId.category",
+        ValidationError,
+    ),
+    (
+        "owner plain lowercase string",
+        lambda c: poll_for_jobs(c, _action(owner="custom")),
+        "actionTypeId.owner",
+        ValidationError,
+    ),
+    (
         "3p failure type unknown",
         lambda c: put_third_party_job_failure_result(
             c, "j", TOKEN, FailureDetails(type=FailureType("Oops"), message="m")
