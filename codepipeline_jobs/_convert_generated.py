@@ -1,4 +1,9 @@
-"""Generated, specialised code that reads and writes the models: the converter's fast path.
+"""The converter's generated half: specialised code that reads and writes the models.
+
+This room holds the code generator and the functions it makes; the rules they
+follow, and the cattrs converter that states them, live in
+`codepipeline_jobs._convert`, which runs these functions first (the only fast
+path) and hands whatever they refuse to its converter.
 
 For each model class, and each type the converter is asked to read, the
 source of one plain function is generated on first use and compiled once.
@@ -10,11 +15,12 @@ the reverse for requests.
 
 The generated code knows only the happy path and raises on anything unusual:
 a missing required key, a value of an unexpected type (even a ``str``
-subclass), a mapping that is not a ``dict``. Callers then read the same
-data again through the cattrs converter in `codepipeline_jobs._convert`,
-which is the reference: it accepts what it accepts and names the path of
+subclass), a mapping that is not a ``dict``. `codepipeline_jobs._convert`
+then reads the same data again through its cattrs converter, which is the
+reference: it accepts what it accepts and names the path of
 what it rejects. A generated function must therefore give the same result
-as the converter whenever it returns; the tests compare the two.
+as the converter whenever it returns; the tests compare the two over every
+model (hypothesis).
 
 This module does not import cattrs: a cold start that only reads well-formed
 data never pays for it.
