@@ -1,7 +1,7 @@
 """The job-worker calls as coroutines over an aiobotocore CodePipeline client.
 
 Every coroutine builds the very `Call` its synchronous twin in `_calls` builds
-(`requests`), so validation, the wire form of the request and the reading of
+(`Calls`), so validation, the wire form of the request and the reading of
 the reply are the same code; only the sending is awaited.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._calls import PARSER_CRASHES, check_client, requests
+from ._calls import PARSER_CRASHES, Calls, check_client
 from ._void_replies import install as install_void_reply_check
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ async def poll_for_jobs(
         jobs = await aio.poll_for_jobs(client, action_type_id, max_batch_size=5)
         ```
     """
-    return await run(client, requests.poll_for_jobs(
+    return await run(client, Calls.poll_for_jobs(
         action_type_id, max_batch_size=max_batch_size, query_param=query_param
     ))
 
@@ -91,7 +91,7 @@ async def get_pipeline_execution(
 
     The coroutine form of `codepipeline_jobs.get_pipeline_execution`.
     """
-    return await run(client, requests.get_pipeline_execution(pipeline_name, pipeline_execution_id))
+    return await run(client, Calls.get_pipeline_execution(pipeline_name, pipeline_execution_id))
 
 
 async def put_job_success_result(
@@ -107,7 +107,7 @@ async def put_job_success_result(
 
     The coroutine form of `codepipeline_jobs.put_job_success_result`.
     """
-    await run(client, requests.put_job_success_result(
+    await run(client, Calls.put_job_success_result(
         job_id,
         current_revision=current_revision,
         continuation_token=continuation_token,
@@ -129,7 +129,7 @@ async def put_third_party_job_success_result(
 
     The coroutine form of `codepipeline_jobs.put_third_party_job_success_result`.
     """
-    await run(client, requests.put_third_party_job_success_result(
+    await run(client, Calls.put_third_party_job_success_result(
         job_id,
         client_token,
         current_revision=current_revision,
@@ -143,7 +143,7 @@ async def acknowledge_job(client: CodePipelineClient, job_id: str, nonce: str) -
 
     The coroutine form of `codepipeline_jobs.acknowledge_job`.
     """
-    return await run(client, requests.acknowledge_job(job_id, nonce))
+    return await run(client, Calls.acknowledge_job(job_id, nonce))
 
 
 async def get_job_details(client: CodePipelineClient, job_id: str) -> JobDetails:
@@ -151,7 +151,7 @@ async def get_job_details(client: CodePipelineClient, job_id: str) -> JobDetails
 
     The coroutine form of `codepipeline_jobs.get_job_details`.
     """
-    return await run(client, requests.get_job_details(job_id))
+    return await run(client, Calls.get_job_details(job_id))
 
 
 async def put_job_failure_result(
@@ -161,7 +161,7 @@ async def put_job_failure_result(
 
     The coroutine form of `codepipeline_jobs.put_job_failure_result`.
     """
-    await run(client, requests.put_job_failure_result(job_id, failure_details))
+    await run(client, Calls.put_job_failure_result(job_id, failure_details))
 
 
 async def poll_for_third_party_jobs(
@@ -171,7 +171,7 @@ async def poll_for_third_party_jobs(
 
     The coroutine form of `codepipeline_jobs.poll_for_third_party_jobs`.
     """
-    return await run(client, requests.poll_for_third_party_jobs(
+    return await run(client, Calls.poll_for_third_party_jobs(
         action_type_id, max_batch_size=max_batch_size
     ))
 
@@ -183,7 +183,7 @@ async def acknowledge_third_party_job(
 
     The coroutine form of `codepipeline_jobs.acknowledge_third_party_job`.
     """
-    return await run(client, requests.acknowledge_third_party_job(job_id, nonce, client_token))
+    return await run(client, Calls.acknowledge_third_party_job(job_id, nonce, client_token))
 
 
 async def get_third_party_job_details(
@@ -193,7 +193,7 @@ async def get_third_party_job_details(
 
     The coroutine form of `codepipeline_jobs.get_third_party_job_details`.
     """
-    return await run(client, requests.get_third_party_job_details(job_id, client_token))
+    return await run(client, Calls.get_third_party_job_details(job_id, client_token))
 
 
 async def put_third_party_job_failure_result(
@@ -204,5 +204,5 @@ async def put_third_party_job_failure_result(
     The coroutine form of `codepipeline_jobs.put_third_party_job_failure_result`.
     """
     await run(
-        client, requests.put_third_party_job_failure_result(job_id, client_token, failure_details)
+        client, Calls.put_third_party_job_failure_result(job_id, client_token, failure_details)
     )

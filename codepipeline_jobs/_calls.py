@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PARSER_CRASHES",
     "Call",
+    "Calls",
     "acknowledge_job",
     "acknowledge_third_party_job",
     "check_client",
@@ -57,7 +58,6 @@ __all__ = [
     "put_job_success_result",
     "put_third_party_job_failure_result",
     "put_third_party_job_success_result",
-    "requests",
     "run",
 ]
 
@@ -170,8 +170,8 @@ def _read_pipeline_execution(reply: Mapping[str, Any]) -> PipelineExecution:
     return structure_reply(reply, "pipelineExecution", PipelineExecution)
 
 
-class requests:  # noqa: N801 - a namespace, read as ``requests.poll_for_jobs(...)``
-    """Builders of every `Call`, shared by the synchronous and the async API."""
+class Calls:
+    """Builders of every `Call`, shared by the synchronous and the async API: ``Calls.poll_for_jobs(...)``."""
 
     @staticmethod
     def poll_for_jobs(
@@ -400,7 +400,7 @@ def poll_for_jobs(
         jobs = poll_for_jobs(client, action_type_id, max_batch_size=5)
         ```
     """
-    return run(client, requests.poll_for_jobs(
+    return run(client, Calls.poll_for_jobs(
         action_type_id, max_batch_size=max_batch_size, query_param=query_param
     ))
 
@@ -422,7 +422,7 @@ def get_pipeline_execution(
         botocore.exceptions.ClientError: The service refused the request
             (e.g. ``PipelineExecutionNotFoundException``).
     """
-    return run(client, requests.get_pipeline_execution(pipeline_name, pipeline_execution_id))
+    return run(client, Calls.get_pipeline_execution(pipeline_name, pipeline_execution_id))
 
 
 def put_job_success_result(
@@ -455,7 +455,7 @@ def put_job_success_result(
         botocore.exceptions.ClientError: The service refused the report
             (e.g. ``InvalidJobStateException`` when the job was already reported).
     """
-    run(client, requests.put_job_success_result(
+    run(client, Calls.put_job_success_result(
         job_id,
         current_revision=current_revision,
         continuation_token=continuation_token,
@@ -489,7 +489,7 @@ def put_third_party_job_success_result(
         ValidationError: A parameter breaks a rule; nothing was sent.
         botocore.exceptions.ClientError: The service refused the report.
     """
-    run(client, requests.put_third_party_job_success_result(
+    run(client, Calls.put_third_party_job_success_result(
         job_id,
         client_token,
         current_revision=current_revision,
@@ -518,7 +518,7 @@ def acknowledge_job(client: CodePipelineClient, job_id: str, nonce: str) -> JobS
         MalformedResponseError: The reply carries no status.
         botocore.exceptions.ClientError: The service refused the request.
     """
-    return run(client, requests.acknowledge_job(job_id, nonce))
+    return run(client, Calls.acknowledge_job(job_id, nonce))
 
 
 def get_job_details(client: CodePipelineClient, job_id: str) -> JobDetails:
@@ -529,7 +529,7 @@ def get_job_details(client: CodePipelineClient, job_id: str) -> JobDetails:
         MalformedResponseError: The reply could not be read.
         botocore.exceptions.ClientError: The service refused the request.
     """
-    return run(client, requests.get_job_details(job_id))
+    return run(client, Calls.get_job_details(job_id))
 
 
 def put_job_failure_result(
@@ -547,7 +547,7 @@ def put_job_failure_result(
         ValidationError: A parameter breaks a rule (e.g. an empty message); nothing was sent.
         botocore.exceptions.ClientError: The service refused the report.
     """
-    run(client, requests.put_job_failure_result(job_id, failure_details))
+    run(client, Calls.put_job_failure_result(job_id, failure_details))
 
 
 def poll_for_third_party_jobs(
@@ -564,7 +564,7 @@ def poll_for_third_party_jobs(
         MalformedResponseError: The reply could not be read.
         botocore.exceptions.ClientError: The service refused the request.
     """
-    return run(client, requests.poll_for_third_party_jobs(
+    return run(client, Calls.poll_for_third_party_jobs(
         action_type_id, max_batch_size=max_batch_size
     ))
 
@@ -579,7 +579,7 @@ def acknowledge_third_party_job(
         MalformedResponseError: The reply carries no status.
         botocore.exceptions.ClientError: The service refused the request.
     """
-    return run(client, requests.acknowledge_third_party_job(job_id, nonce, client_token))
+    return run(client, Calls.acknowledge_third_party_job(job_id, nonce, client_token))
 
 
 def get_third_party_job_details(
@@ -592,7 +592,7 @@ def get_third_party_job_details(
         MalformedResponseError: The reply could not be read.
         botocore.exceptions.ClientError: The service refused the request.
     """
-    return run(client, requests.get_third_party_job_details(job_id, client_token))
+    return run(client, Calls.get_third_party_job_details(job_id, client_token))
 
 
 def put_third_party_job_failure_result(
@@ -605,4 +605,4 @@ def put_third_party_job_failure_result(
         ValidationError: A parameter breaks a rule; nothing was sent.
         botocore.exceptions.ClientError: The service refused the report.
     """
-    run(client, requests.put_third_party_job_failure_result(job_id, client_token, failure_details))
+    run(client, Calls.put_third_party_job_failure_result(job_id, client_token, failure_details))

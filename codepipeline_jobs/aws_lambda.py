@@ -380,7 +380,7 @@ def _masked(text: str, secrets: list[str]) -> str:
 
 def _failure_call(job: Job, message: str, *, configuration_error: bool = False) -> Call[None]:
     """The PutJobFailureResult call for `message` (already masked), cut to the API's limit."""
-    from ._calls import requests  # noqa: PLC0415
+    from ._calls import Calls  # noqa: PLC0415
     from ._models import FailureDetails  # noqa: PLC0415
     from ._redact import MAX_MESSAGE_LENGTH  # noqa: PLC0415
     from ._values import FailureType  # noqa: PLC0415
@@ -389,7 +389,7 @@ def _failure_call(job: Job, message: str, *, configuration_error: bool = False) 
         marker = f" ... [cut to fit the {MAX_MESSAGE_LENGTH}-character limit]"
         message = message[: MAX_MESSAGE_LENGTH - len(marker)] + marker
     kind = FailureType.CONFIGURATION_ERROR if configuration_error else FailureType.JOB_FAILED
-    return requests.put_job_failure_result(job.id, FailureDetails(type=kind, message=message or "failed"))
+    return Calls.put_job_failure_result(job.id, FailureDetails(type=kind, message=message or "failed"))
 
 
 def _exception_failure(job: Job, exc: BaseException, secrets: list[str]) -> Call[None]:

@@ -43,7 +43,7 @@ from botocore.exceptions import (
 )
 from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url, validate_region_name
 
-from ._calls import requests
+from ._calls import Calls
 from ._calls import run as send
 from ._convert import unstructure
 from ._errors import CodePipelineJobsError, ValidationError
@@ -458,12 +458,12 @@ def _poll(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
         if args.query is not None:
             message = "--query: is for custom actions only (PollForThirdPartyJobs has no query parameter)"
             raise _UsageError(message)
-        partner_call = requests.poll_for_third_party_jobs(action, max_batch_size=args.max_batch_size)
+        partner_call = Calls.poll_for_third_party_jobs(action, max_batch_size=args.max_batch_size)
         partner_call.validate()
         partner_jobs = send(_client(args, client), partner_call)
         _print_json(unstructure(partner_jobs), [], show_secrets=args.show_secrets)
         return 0
-    call = requests.poll_for_jobs(action, max_batch_size=args.max_batch_size, query_param=args.query)
+    call = Calls.poll_for_jobs(action, max_batch_size=args.max_batch_size, query_param=args.query)
     call.validate()
     jobs = send(_client(args, client), call)
     secrets = [secret for job in jobs for secret in job_secrets(job)]
@@ -472,7 +472,7 @@ def _poll(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
 
 
 def _job(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
-    call = requests.get_job_details(args.job_id)
+    call = Calls.get_job_details(args.job_id)
     call.validate()
     details = send(_client(args, client), call)
     _print_json(unstructure(details), job_secrets(details), show_secrets=args.show_secrets)
@@ -480,7 +480,7 @@ def _job(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
 
 
 def _execution(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
-    call = requests.get_pipeline_execution(args.pipeline, args.execution_id)
+    call = Calls.get_pipeline_execution(args.pipeline, args.execution_id)
     call.validate()
     execution = send(_client(args, client), call)
     _print_json(unstructure(execution), [], show_secrets=args.show_secrets)
@@ -540,8 +540,8 @@ def _run(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
         raise _UsageError(message)
     action = _action(args)
     poll = (
-        requests.poll_for_third_party_jobs(action) if partner
-        else requests.poll_for_jobs(action, query_param=args.query)
+        Calls.poll_for_third_party_jobs(action) if partner
+        else Calls.poll_for_jobs(action, query_param=args.query)
     )
     poll.validate()
     handler = _load_function(args.handler, "MODULE:FUNCTION")
