@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import importlib as _importlib
 import logging as _logging
 import typing as _typing
 
@@ -260,9 +261,7 @@ def __getattr__(name: str) -> object:
     if module_name is None:
         message = f"module {__name__!r} has no attribute {name!r}"
         raise AttributeError(message)
-    import importlib  # noqa: PLC0415 - only when a name is first touched
-
-    value = getattr(importlib.import_module(module_name, __name__), name)
+    value = getattr(_importlib.import_module(module_name, __name__), name)
     globals()[name] = value
     return value
 

@@ -327,7 +327,7 @@ class Calls:
 @functools.cache
 def _is_async_client_type(client_type: type) -> bool | None:
     """True for aiobotocore clients, False for boto3 ones, None for anything else (test doubles)."""
-    from botocore.client import BaseClient  # noqa: PLC0415 - loaded with any client already
+    from botocore.client import BaseClient  # noqa: PLC0415 - lazy (boto3): loaded with any client already
 
     if not issubclass(client_type, BaseClient):
         return None

@@ -39,12 +39,15 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import importlib
 import json
 import logging
 import os
 import threading
+import traceback
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
+from urllib.parse import quote, quote_plus
 
 from ._errors import CodePipelineJobsError, MalformedResponseError
 
@@ -101,8 +104,6 @@ def __getattr__(name: str) -> object:
     if module_name is None:
         message = f"module {__name__!r} has no attribute {name!r}"
         raise AttributeError(message)
-    import importlib  # noqa: PLC0415 - only when a name is first touched
-
     value = getattr(importlib.import_module(module_name, __package__), name)
     globals()[name] = value
     return value
@@ -175,8 +176,8 @@ def job_from_event(event: object) -> Job:
             f"expected a CodePipeline Lambda invoke event (an object with a {EVENT_KEY!r} member), "
             f"got an object without it",
         )
-    from ._convert import structure  # noqa: PLC0415 - deferred: keeps the import cheap
-    from ._models import Job  # noqa: PLC0415
+    from ._convert import structure  # noqa: PLC0415 - lazy (first job): the models layer, ~24 ms
+    from ._models import Job  # noqa: PLC0415 - lazy (first job)
 
     return structure(members[EVENT_KEY], Job, path=EVENT_KEY)
 
@@ -251,17 +252,16 @@ _NO_REGION = (
 @functools.cache
 def _container_client(region: str | None) -> CodePipelineClient:
     """The CodePipeline client of this Lambda container, created on first use."""
-    import importlib  # noqa: PLC0415
+    import boto3  # noqa: PLC0415 - lazy (boto3): ~160 ms, only at the first client
+    from botocore.exceptions import NoRegionError  # noqa: PLC0415 - lazy (boto3)
 
-    from botocore.exceptions import NoRegionError  # noqa: PLC0415 - boto3 loads it anyway
+    from ._redact import install_log_redaction  # noqa: PLC0415 - lazy (first job)
 
-    from ._redact import install_log_redaction  # noqa: PLC0415
-
-    # Deferred: a cold start pays for boto3 only when the first job is handled. Typed as Any:
-    # boto3-stubs' overloads of client() cover every service, pyright sees them as unknown.
-    boto3: Any = importlib.import_module("boto3")
+    # Typed as Any: boto3-stubs' overloads of client() cover every service, pyright sees them
+    # as unknown.
+    session: Any = boto3
     try:
-        client: CodePipelineClient = boto3.client("codepipeline", region_name=region)
+        client: CodePipelineClient = session.client("codepipeline", region_name=region)
     except NoRegionError:
         raise MissingRegionError(_NO_REGION) from None
     install_log_redaction()
@@ -351,9 +351,7 @@ def _secret_forms(job: Job) -> list[str]:
     shows a repr, ``json.dumps(config)`` JSON escapes, an HTTP error a URL-encoded
     token), so each form is masked.
     """
-    from urllib.parse import quote, quote_plus  # noqa: PLC0415 - only when a job is reported
-
-    from ._redact import job_secrets  # noqa: PLC0415
+    from ._redact import job_secrets  # noqa: PLC0415 - lazy (first job)
 
     forms: set[str] = set()
     for secret in job_secrets(job):
@@ -373,17 +371,17 @@ def _secret_forms(job: Job) -> list[str]:
 
 
 def _masked(text: str, secrets: list[str]) -> str:
-    from ._redact import scrub  # noqa: PLC0415
+    from ._redact import scrub  # noqa: PLC0415 - lazy (first job)
 
     return scrub(text, secrets)
 
 
 def _failure_call(job: Job, message: str, *, configuration_error: bool = False) -> Call[None]:
     """The PutJobFailureResult call for `message` (already masked), cut to the API's limit."""
-    from ._calls import Calls  # noqa: PLC0415
-    from ._models import FailureDetails  # noqa: PLC0415
-    from ._redact import MAX_MESSAGE_LENGTH  # noqa: PLC0415
-    from ._values import FailureType  # noqa: PLC0415
+    from ._calls import Calls  # noqa: PLC0415 - lazy (first job)
+    from ._models import FailureDetails  # noqa: PLC0415 - lazy (first job)
+    from ._redact import MAX_MESSAGE_LENGTH  # noqa: PLC0415 - lazy (first job)
+    from ._values import FailureType  # noqa: PLC0415 - lazy (first job)
 
     if len(message) > MAX_MESSAGE_LENGTH:
         marker = f" ... [cut to fit the {MAX_MESSAGE_LENGTH}-character limit]"
@@ -394,9 +392,7 @@ def _failure_call(job: Job, message: str, *, configuration_error: bool = False) 
 
 def _exception_failure(job: Job, exc: BaseException, secrets: list[str]) -> Call[None]:
     """Log the masked traceback of what the function raised; the failure call that reports it."""
-    import traceback  # noqa: PLC0415 - only when a function failed
-
-    from ._redact import describe_exception  # noqa: PLC0415
+    from ._redact import describe_exception  # noqa: PLC0415 - lazy (first job)
 
     try:
         trace = "".join(traceback.format_exception(exc)).rstrip()
@@ -414,7 +410,7 @@ def _report_call(
     job: Job, result: Outcome | BaseException | _TimedOut, margin_ms: int, service_model: Any
 ) -> tuple[Call[None], str]:
     """The call that reports `result`, checked against every request rule, and a word for the log."""
-    from ._outcomes import Continuation, Failure, report_call  # noqa: PLC0415
+    from ._outcomes import Continuation, Failure, report_call  # noqa: PLC0415 - lazy (first job)
 
     if isinstance(result, _TimedOut):
         message = (
@@ -451,7 +447,7 @@ def _prepare_report(
     try:
         return _report_call(job, result, margin_ms, service_model)
     except Exception as exc:  # noqa: BLE001 - whatever breaks, the job gets a report
-        from ._redact import describe_exception  # noqa: PLC0415
+        from ._redact import describe_exception  # noqa: PLC0415 - lazy (first job)
 
         reason = _masked(describe_exception(exc, job=job), _secret_forms(job))
     logger.error("job %s: the function's result cannot be reported (%s); reporting a failure", job.id, reason)
@@ -465,7 +461,7 @@ def _prepare_report(
 
 
 def _is_invalid_job_state(exc: Exception) -> bool:
-    from botocore.exceptions import ClientError  # noqa: PLC0415 - loaded by boto3 already
+    from botocore.exceptions import ClientError  # noqa: PLC0415 - lazy (boto3)
 
     return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") == (
         "InvalidJobStateException"
@@ -506,7 +502,7 @@ def _handle(
     _check_reportable(job, service_model)
     result = _call(func, job, context, margin_ms)
     call, kind = _prepare_report(job, result, margin_ms, service_model)
-    from ._calls import run  # noqa: PLC0415
+    from ._calls import run  # noqa: PLC0415 - lazy (first job)
 
     try:
         run(client, call)
@@ -517,7 +513,7 @@ def _handle(
             # make Lambda run the function again.
             logger.warning("job %s: not reported (%s): the job was already reported", job.id, kind)
         else:
-            from ._redact import describe_exception  # noqa: PLC0415
+            from ._redact import describe_exception  # noqa: PLC0415 - lazy (first job)
 
             logger.error(
                 "job %s: reporting %s failed: %s",
