@@ -240,26 +240,40 @@ def test_stop_drains_in_flight_jobs_and_leaves_the_queue_alone(fake: FakeCodePip
     assert worker.stats == WorkerStats(received=1, succeeded=1)
 
 
-def test_drain_gives_up_at_its_deadline(fake: FakeCodePipeline, caplog: pytest.LogCaptureFixture) -> None:
-    """run() returns at the drain deadline even if a handler hangs, naming the job left running."""
+def test_drain_deadline_reports_the_jobs_still_running_as_failed(
+    fake: FakeCodePipeline, caplog: pytest.LogCaptureFixture
+) -> None:
+    """At the drain deadline a hanging job is reported as failed, run() returns, the late result is dropped."""
     job_id = fake.add_job(ACTION)
-    started, release = threading.Event(), threading.Event()
+    started, release, returned = threading.Event(), threading.Event(), threading.Event()
 
     def handler(job: Job) -> Outcome:
         started.set()
         release.wait(10)
+        returned.set()
         return Success()
 
     worker = job_worker(client_of(fake), ACTION, handler, max_workers=1, **{**FAST, "drain_timeout": 0.2})
     runner = Running(worker)
     assert started.wait(10)
     began = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="codepipeline_jobs"):
+    with caplog.at_level(logging.INFO, logger="codepipeline_jobs"):
         runner.stop()
-    assert time.monotonic() - began < 2
+        assert time.monotonic() - began < 2
+        job = fake.job(job_id)
+        assert job.status == JobStatus.FAILED
+        [report] = job.reports
+        assert report.failure_details is not None
+        assert report.failure_details.message == "the worker stopped before the job finished"
+        assert worker.stats == WorkerStats(received=1, failed=1)
+        release.set()
+        assert returned.wait(10)
+        wait_until(lambda: "discarded" in caplog.text)
     assert job_id in caplog.text
-    release.set()
-    wait_until(lambda: fake.job(job_id).status == JobStatus.SUCCEEDED)
+    time.sleep(0.05)
+    assert [r.kind for r in fake.job(job_id).reports] == ["failure"]
+    assert fake.calls.count("PutJobSuccessResult") == 0
+    assert worker.stats == WorkerStats(received=1, failed=1)
 
 
 def test_jobs_polled_after_stop_are_not_acknowledged(fake: FakeCodePipeline) -> None:

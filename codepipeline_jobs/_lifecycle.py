@@ -1,0 +1,398 @@
+"""The life of one job, from the poll to its one report, written once and with no I/O in it.
+
+`Lifecycle.flow` is a generator per polled job. It yields the effects it needs
+and is sent their results, the way httpx's ``Auth.auth_flow`` is driven by both
+of its clients:
+
+- `Send` a `Call`: the driver sends it and sends back the reply's result, or
+  throws the exception into the flow;
+- `Sleep` between retries;
+- `LookUpToken` of a partner job's client id, and `Handle` (run the user's
+  handler): user code, so the driver always sends an `Answer` (what it
+  returned or raised, whatever it raised), never throws;
+- `StopWorker`: a handler raised ``SystemExit`` or ``KeyboardInterrupt``.
+
+The threaded and the asyncio workers each have a short driver that performs
+those effects (directly, or awaited); everything else - the order of the
+steps, the exactly-once rules, retries and backoff, what is counted and
+logged, the failure report of last resort - is here, once.
+
+The exactly-once rules:
+
+- A job is claimed (acknowledged with its nonce and found ``InProgress``)
+  before its handler runs; one that is not ours ends counted as ``skipped`` or
+  ``errors`` without a report.
+- A claimed job gets exactly one report, whatever the handler returned or
+  raised and whatever went wrong while building the report (`prepare_report`
+  never raises; the flow has a last resort for its own bugs). A report that
+  still cannot land is logged with the job id and counted as ``errors``.
+- A job still in its handler when the worker stops waiting (`Answer.stopped`)
+  is reported as failed (`STOPPED_MESSAGE`); its handler's late result is
+  dropped by the driver.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from ._calls import requests
+from ._models import Job, ThirdPartyJob
+from ._outcomes import Failure
+from ._redact import job_secrets
+from ._worker_core import (
+    STOPPED_MESSAGE,
+    Claimed,
+    Skip,
+    checked_token,
+    claim_failed,
+    failure_call,
+    failure_from_exception,
+    job_log,
+    nonce_of,
+    prepare_report,
+    report_failed,
+    retry_logger,
+    status_is_ours,
+    stopped_message,
+    token_lookup_failed,
+)
+from ._worker_retry import next_delay
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Generator, Mapping
+
+    from ._calls import Call
+    from ._models import ActionTypeId, ThirdPartyJobDetails
+    from ._values import JobStatus
+    from ._worker_core import Counts, JobLog, Options, ReportKind, WorkerStats
+
+__all__ = [
+    "REPORT_GRACE",
+    "STOPPED",
+    "Answer",
+    "Effect",
+    "Flow",
+    "Handle",
+    "InFlight",
+    "Lifecycle",
+    "LookUpToken",
+    "Polled",
+    "Send",
+    "Sleep",
+    "StopWorker",
+    "call_user",
+    "log_late_result",
+    "log_stop_waiting",
+    "log_stopped",
+    "poll_call",
+    "polled_job_id",
+]
+
+logger = logging.getLogger("codepipeline_jobs.worker")
+
+#: How long a stopping worker waits, after it stopped waiting for the handlers, for the failure
+#: reports of the jobs still in them (and for reports already under way), in seconds.
+REPORT_GRACE = 10.0
+
+Polled: TypeAlias = "Job | ThirdPartyJob"
+
+
+class Send:
+    """Effect: send `call` (a partner job's calls carry its client token already)."""
+
+    __slots__ = ("call",)
+
+    def __init__(self, call: Call[Any]) -> None:
+        self.call = call
+
+
+class Sleep:
+    """Effect: wait `seconds` before trying again."""
+
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+
+class Handle:
+    """Effect: run the handler on `job`; answered with an `Answer`."""
+
+    __slots__ = ("job",)
+
+    def __init__(self, job: Job | ThirdPartyJobDetails) -> None:
+        self.job = job
+
+
+class LookUpToken:
+    """Effect: look up the client token of `client_id`; answered with an `Answer`."""
+
+    __slots__ = ("client_id",)
+
+    def __init__(self, client_id: str) -> None:
+        self.client_id = client_id
+
+
+class StopWorker:
+    """Effect: stop the worker as a signal does (`reason` says why)."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+Effect: TypeAlias = "Send | Sleep | Handle | LookUpToken | StopWorker"
+Flow: TypeAlias = "Generator[Effect, Any, None]"
+
+
+class Answer:
+    """What user code did: returned `value`, raised `error`, or was `stopped` before it finished."""
+
+    __slots__ = ("error", "stopped", "value")
+
+    def __init__(
+        self, value: object = None, error: BaseException | None = None, *, stopped: bool = False
+    ) -> None:
+        self.value = value
+        self.error = error
+        self.stopped = stopped
+
+
+#: An `Answer` for a handler the worker stopped waiting for.
+STOPPED = Answer(stopped=True)
+
+
+def polled_job_id(item: Polled) -> str:
+    """The id of a polled job, custom or partner."""
+    return item.id if isinstance(item, Job) else item.job_id
+
+
+def poll_call(
+    action_type_id: ActionTypeId, max_batch_size: int, query_param: Mapping[str, str] | None, *,
+    partner: bool,
+) -> Call[Any]:
+    """The poll for at most `max_batch_size` jobs of `action_type_id` (`Job` or `ThirdPartyJob` list)."""
+    if partner:
+        return requests.poll_for_third_party_jobs(action_type_id, max_batch_size=max_batch_size)
+    return requests.poll_for_jobs(action_type_id, max_batch_size=max_batch_size, query_param=query_param)
+
+
+class Lifecycle:
+    """The steps every job of one worker goes through; `flow` makes the generator of one job.
+
+    Args:
+        options: The worker's tuning (retries and their delays).
+        counts: The worker's counters.
+        service_model: What reports are checked against (the client's model).
+        stopping: Whether the worker is stopping (jobs are then left unclaimed).
+    """
+
+    def __init__(
+        self, options: Options, counts: Counts, service_model: Any, stopping: Callable[[], bool]
+    ) -> None:
+        self.options = options
+        self.counts = counts
+        self.service_model = service_model
+        self.stopping = stopping
+
+    def flow(self, item: Polled) -> Flow:
+        """The life of the polled job `item`: claim, handle, report; every end counted once."""
+        job_id = polled_job_id(item)
+        log = job_log(job_id, item.data if isinstance(item, Job) else None)
+        if self.stopping():
+            log.info("not acknowledged: the worker is stopping; left for another worker")
+            self.counts.add("skipped")
+            return
+        try:
+            if isinstance(item, Job):
+                claimed: Claimed[Any] = yield from self._claim_custom(item, log)
+            else:
+                claimed = yield from self._claim_partner(item, log)
+        except Skip:  # counted and logged already
+            return
+        except Exception as exc:  # noqa: BLE001 - unclaimed: nothing to report, the worker goes on
+            claim_failed(exc, log, "claiming the job", [], self.counts)
+            return
+        yield from self._work(claimed)
+
+    # --- claiming -----------------------------------------------------------------------------
+
+    def _claim_custom(self, job: Job, log: JobLog) -> Generator[Effect, Any, Claimed[Job]]:
+        nonce = nonce_of(job.nonce, "the poll reply", log, self.counts)
+        status = yield from self._claim_step(requests.acknowledge_job(job.id, nonce), log, "acknowledge",
+                                             job_secrets(job))
+        self._check_ours(status, log)
+        return Claimed(job)
+
+    def _claim_partner(
+        self, item: ThirdPartyJob, log: JobLog
+    ) -> Generator[Effect, Any, Claimed[ThirdPartyJobDetails]]:
+        answer: Answer = yield LookUpToken(item.client_id)
+        if answer.error is not None:
+            stop = _stop_reason(answer.error, "the client token lookup")
+            token_lookup_failed(answer.error, item.client_id, log, self.counts)
+            if stop:
+                yield StopWorker(stop)
+            raise Skip
+        token = checked_token(answer.value, item.client_id, log, self.counts)
+        details: ThirdPartyJobDetails = yield from self._claim_step(
+            requests.get_third_party_job_details(item.job_id, token), log, "reading the job", [token]
+        )
+        log = job_log(item.job_id, details.data)
+        nonce = nonce_of(details.nonce, "the job's details", log, self.counts)
+        claimed = Claimed(details, token)
+        status = yield from self._claim_step(
+            requests.acknowledge_third_party_job(item.job_id, nonce, token), log, "acknowledge",
+            claimed.secrets(),
+        )
+        self._check_ours(status, log)
+        return claimed
+
+    def _claim_step(
+        self, call: Call[Any], log: JobLog, what: str, secrets: list[str]
+    ) -> Generator[Effect, Any, Any]:
+        """Send a claim step with retries; any error becomes a counted `Skip`."""
+        try:
+            return (yield from self._attempts(call, log, what, secrets))
+        except Exception as exc:
+            raise claim_failed(exc, log, what, secrets, self.counts) from exc
+
+    def _check_ours(self, status: JobStatus, log: JobLog) -> None:
+        if not status_is_ours(status, log, self.counts):
+            raise Skip
+
+    # --- working and reporting ----------------------------------------------------------------
+
+    def _work(self, claimed: Claimed[Any]) -> Flow:
+        """Handle a claimed job and send its one report."""
+        job = claimed.job
+        log = job_log(job.id, job.data)
+        secrets = claimed.secrets()
+        log.info("started")
+        answer: Answer = yield Handle(job)
+        stop: str | None = None
+        try:
+            stop = _stop_reason(answer.error, "the handler") if answer.error is not None else None
+            call, kind = self._report_of(answer, claimed, log)
+        except Exception as exc:  # noqa: BLE001 - our own code broke: the job still gets a report
+            log.error("could not prepare the report (%s); reporting a failure", type(exc).__name__)
+            call, kind = failure_call(job.id, "the worker could not report the job's outcome",
+                                      claimed.client_token), "failed"
+        yield from self._report(call, kind, log, secrets)
+        if stop is not None:
+            yield StopWorker(stop)
+
+    def _report_of(self, answer: Answer, claimed: Claimed[Any], log: JobLog) -> tuple[Call[None], ReportKind]:
+        outcome: object
+        if answer.stopped:
+            log.warning("%s; reporting a failure", STOPPED_MESSAGE)
+            outcome = Failure(STOPPED_MESSAGE)
+        elif answer.error is not None:
+            outcome = failure_from_exception(claimed, answer.error, log)
+        else:
+            outcome = answer.value
+        return prepare_report(
+            claimed.job.id, outcome, secrets=claimed.secrets(), client_token=claimed.client_token,
+            service_model=self.service_model, log=log,
+        )
+
+    def _report(self, call: Call[None], kind: ReportKind, log: JobLog, secrets: list[str]) -> Flow:
+        attempts = 0
+
+        def counted() -> None:
+            nonlocal attempts
+            attempts += 1
+
+        try:
+            yield from self._attempts(call, log, "report", secrets, counted)
+        except Exception as exc:  # noqa: BLE001 - logged and counted; the worker goes on
+            report_failed(exc, attempts=attempts, kind=kind, log=log, secrets=secrets, counts=self.counts)
+            return
+        log.info("%s", kind)
+        self.counts.add(kind)
+
+    def _attempts(
+        self, call: Call[Any], log: JobLog, what: str, secrets: list[str],
+        on_attempt: Callable[[], None] | None = None,
+    ) -> Generator[Effect, Any, Any]:
+        """Send `call`, again after a jittered delay while it fails with a retryable error."""
+        retries = self.options.report_retries
+        backoff = self.options.retry_backoff()
+        attempt = 0
+        while True:
+            if on_attempt is not None:
+                on_attempt()
+            try:
+                return (yield Send(call))
+            except Exception as exc:
+                attempt += 1
+                delay = next_delay(exc, attempt, retries, backoff)
+                if delay is None:
+                    raise
+                retry_logger(log, what, secrets, retries)(exc, attempt, delay)
+            yield Sleep(delay)
+
+
+def _stop_reason(error: BaseException, where: str) -> str | None:
+    """Why the worker must stop after `error` from user code: ``SystemExit`` and ``KeyboardInterrupt``."""
+    if isinstance(error, (SystemExit, KeyboardInterrupt)):
+        return f"{where} raised {type(error).__name__}"
+    return None
+
+
+class InFlight:
+    """One job a worker is working on: its flow, whether its handler runs, whether it was stopped.
+
+    A driver sets `handling` while the handler runs; the worker sets `stopped` when it stops
+    waiting for the job (drain deadline, second signal). ``lock`` guards both for the threaded
+    worker (the asyncio worker touches them from its loop only); ``task`` is the asyncio task.
+    """
+
+    __slots__ = ("flow", "handling", "job_id", "lock", "stopped", "task")
+
+    def __init__(self, job_id: str, flow: Flow) -> None:
+        self.job_id = job_id
+        self.flow = flow
+        self.handling = False
+        self.stopped = False
+        self.lock = threading.Lock()
+        self.task: Any = None
+
+
+def call_user(function: Callable[[Any], Any], argument: object) -> Answer:
+    """Run user code; what it returned or raised (any `BaseException`), never raising."""
+    try:
+        return Answer(function(argument))
+    except BaseException as exc:  # noqa: BLE001 - user code: every exception is the job's business
+        return Answer(error=exc)
+
+
+def log_late_result(job_id: str, answer: Answer) -> None:
+    """Log a handler that finished after the worker stopped waiting: its result is discarded."""
+    what = (
+        f"raised {type(answer.error).__name__}" if answer.error is not None
+        else f"returned {type(answer.value).__name__}"
+    )
+    job_log(job_id).warning(
+        "the handler %s after the worker had stopped waiting for it; the result is discarded "
+        "(the job was reported as failed: %s)", what, STOPPED_MESSAGE,
+    )
+
+
+def log_stop_waiting(left: list[str], drain_timeout: float, *, abandoned: bool) -> None:
+    """Log that the worker stops waiting for the jobs `left` (their handlers still running)."""
+    why = "stopping at once (second signal)" if abandoned else f"drain deadline of {drain_timeout:g} s passed"
+    logger.warning("%s with %d job(s) still running; reporting them as failed: %s",
+                   why, len(left), ", ".join(left))
+
+
+def log_stopped(left: list[str], stats: WorkerStats) -> None:
+    """The last log line of `run`: the counters, or the jobs whose report had not landed yet."""
+    if left:
+        logger.error("stopped with %d job(s) whose report had not landed in time: %s",
+                     len(left), ", ".join(left))
+    else:
+        logger.info("%s", stopped_message(stats))
