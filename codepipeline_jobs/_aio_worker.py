@@ -25,21 +25,19 @@ from ._lifecycle import (
     Answer,
     Handle,
     InFlight,
-    Lifecycle,
     LookUpToken,
+    Release,
     Send,
     Sleep,
+    WorkerBase,
+    advance,
     call_user,
     log_late_result,
-    log_stop_waiting,
     log_stopped,
-    poll_call,
-    polled_job_id,
 )
 from ._models import Job, ThirdPartyJob, ThirdPartyJobDetails
 from ._outcomes import Outcome  # the handler aliases use it at run time
 from ._redact import describe_exception
-from ._worker_core import Options, WorkerBase, log_poll_failure, started_message
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -93,33 +91,9 @@ def _uncancel() -> None:
 class _AsyncEngine(WorkerBase):
     """Tasks for the job lifecycle of `_lifecycle`: polling, the concurrency limit, draining, signals."""
 
-    def __init__(
-        self,
-        client: CodePipelineClient,
-        action_type_id: ActionTypeId,
-        handler: Callable[[Any], Awaitable[Outcome] | Outcome],
-        *,
-        partner: bool = False,
-        client_token_for: Callable[[str], Awaitable[str] | str] | None = None,
-        query_param: Mapping[str, str] | None = None,
-        max_concurrency: int,
-        poll_interval_min: float,
-        poll_interval_max: float,
-        drain_timeout: float,
-        report_retries: int,
-        retry_delay: float,
-        retry_delay_max: float,
-        handle_signals: bool,
-    ) -> None:
-        options = Options(
-            max_workers=max_concurrency, poll_interval_min=poll_interval_min,
-            poll_interval_max=poll_interval_max, drain_timeout=drain_timeout,
-            report_retries=report_retries, retry_delay=retry_delay, retry_delay_max=retry_delay_max,
-            concurrency_option="max_concurrency",
-        )
-        super().__init__(client, action_type_id, handler, options, partner=partner, query_param=query_param,
-                         client_token_for=client_token_for, handle_signals=handle_signals)
-        self.max_concurrency = max_concurrency
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, concurrency_option="max_concurrency", **kwargs)
+        self.max_concurrency: int = self.options.max_workers
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiters: set[asyncio.Future[None]] = set()
         # A job holds a slot while it is claimed and handled; its report goes on in the same task
@@ -127,7 +101,6 @@ class _AsyncEngine(WorkerBase):
         # job in `_in_flight` (reports included) and every poll in `_polls`.
         self._in_flight: dict[str, InFlight] = {}
         self._polls: set[asyncio.Task[None]] = set()
-        self._lifecycle = Lifecycle(self.options, self._counts, self._service_model, self._is_stopping)
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -146,16 +119,11 @@ class _AsyncEngine(WorkerBase):
             RuntimeError: The worker is already running.
             ValidationError: The poll request breaks a rule (nothing was sent).
         """
-        if not self._running.acquire(blocking=False):
-            message = "this worker is already running"
-            raise RuntimeError(message)
+        self._begin_run("task(s)")
         try:
             self._loop = asyncio.get_running_loop()
-            signals = (
-                signals_stop(self, self._loop) if self.handle_signals else contextlib.nullcontext()
-            )
+            signals = signals_stop(self, self._loop) if self.handle_signals else contextlib.nullcontext()
             with signals:
-                logger.info("%s", started_message(self.action_type_id, self.max_concurrency, "task(s)"))
                 try:
                     await self._poll_until_stopped()
                 except asyncio.CancelledError:
@@ -177,19 +145,17 @@ class _AsyncEngine(WorkerBase):
             ValidationError: The poll request breaks a rule (nothing was sent).
             botocore.exceptions.ClientError: The poll failed.
         """
-        if self._stopping:
-            return 0
         self._loop = asyncio.get_running_loop()
-        free = self._slots.reserve_free()  # reserved, so that a running run() cannot overfill
+        free = 0 if self._stopping else self._slots.reserve_free()  # so that run() cannot overfill
         if free < 1:
             return 0
         try:
             batch = await self._poll(free)
-        finally:
+        except BaseException:
             self._slots.release(free)
             self._wake()
-        self._counts.add("received", len(batch))
-        await asyncio.gather(*(self._start(item) for item in batch))
+            raise
+        await asyncio.gather(*(self._start(job) for job in self._polled(free, batch, self._loop.time())))
         return len(batch)
 
     # --- the loop -----------------------------------------------------------------------------
@@ -236,9 +202,7 @@ class _AsyncEngine(WorkerBase):
             await self._wait(min(remaining, 0.5))
 
     async def _poll(self, size: int) -> list[Job] | list[ThirdPartyJob]:
-        jobs: list[Job] | list[ThirdPartyJob] = await run_call(
-            self.client, poll_call(self.action_type_id, size, self.query_param, partner=self._partner)
-        )
+        jobs: list[Job] | list[ThirdPartyJob] = await run_call(self.client, self._poll_call(size))
         return jobs
 
     async def _poll_until_stopped(self) -> None:
@@ -262,26 +226,16 @@ class _AsyncEngine(WorkerBase):
         try:
             batch = await self._poll(size)
         except Exception as exc:  # noqa: BLE001 - keep polling through outages
-            delay = self._slots.poll_failed(size, exc, loop.time())
-            self._wake()
-            if delay is None:  # our request is wrong: it will never work
-                self._poll_error = exc
-                self.stop()
-                return
-            log_poll_failure(exc, delay, self._counts)
-            return
-        self._counts.add("received", len(batch))
-        self._slots.polled(size, len(batch), loop.time())
-        for item in batch:
-            self._start(item)
+            self._poll_failed(size, exc, loop.time())
+        else:
+            for job in self._polled(size, batch, loop.time()):
+                self._start(job)
         self._wake()
 
-    def _start(self, item: Job | ThirdPartyJob) -> asyncio.Task[None]:
-        job = InFlight(polled_job_id(item), self._lifecycle.flow(item))
-        self._slots.holding.add(job.job_id)  # before the task: an eager task may end in create_task
+    def _start(self, job: InFlight) -> asyncio.Task[None]:
         task = asyncio.create_task(self._drive(job), name=f"codepipeline-job-{job.job_id[:8]}")
         job.task = task
-        if not task.done():
+        if not task.done():  # an eager task may have ended in create_task
             self._in_flight[job.job_id] = job
         return task
 
@@ -291,26 +245,19 @@ class _AsyncEngine(WorkerBase):
         try:
             await self._wait_while(lambda: bool(self._in_flight or self._slots.reserved),
                                    self.options.drain_timeout, lambda: self._abandon)
-            left = sorted(self._in_flight)
-            if left:
-                await self._stop_handlers(left)
+            await self._stop_handlers()
         except asyncio.CancelledError:  # cancelled again while draining: stop now, as a second signal
             self._abandon = True
             with contextlib.suppress(asyncio.CancelledError):  # a third time: stop waiting at all
-                await self._stop_handlers(sorted(self._in_flight))
+                await self._stop_handlers()
             raise
         finally:
             log_stopped(sorted(self._in_flight), self.stats)
 
-    async def _stop_handlers(self, left: list[str]) -> None:
+    async def _stop_handlers(self) -> None:
         """Stop waiting for the jobs in flight: cancel their handlers, wait for their failure reports."""
-        if left:
-            log_stop_waiting(left, self.options.drain_timeout, abandoned=self._abandon)
-        for job in list(self._in_flight.values()):
-            if not job.stopped:
-                job.stopped = True
-                if job.handling and job.task is not None:
-                    job.task.cancel()
+        for job in self._stop_waiting(self._in_flight):
+            job.task.cancel()  # a plain handler's thread goes on; its result is discarded
         await self._wait_while(lambda: bool(self._in_flight), REPORT_GRACE, lambda: self._give_up)
 
     # --- one job: the driver of its lifecycle ---------------------------------------------------
@@ -320,11 +267,7 @@ class _AsyncEngine(WorkerBase):
         reply: Any = None
         error: BaseException | None = None
         try:
-            while True:
-                try:
-                    effect = job.flow.send(reply) if error is None else job.flow.throw(error)
-                except StopIteration:
-                    break
+            while (effect := advance(job.flow, reply, error)) is not None:
                 reply, error = None, None
                 if isinstance(effect, Send):
                     try:
@@ -333,6 +276,9 @@ class _AsyncEngine(WorkerBase):
                         error = exc
                 elif isinstance(effect, Handle):
                     reply = await self._handle(job, effect.job)
+                elif isinstance(effect, Release):
+                    self._slots.holding.discard(job.job_id)
+                    self._wake()
                 elif isinstance(effect, Sleep):
                     await asyncio.sleep(effect.seconds)
                 elif isinstance(effect, LookUpToken):
@@ -357,12 +303,9 @@ class _AsyncEngine(WorkerBase):
             answer = await self._user_code(self.handler, target, job)
         finally:
             job.handling = False
-        if job.stopped:  # cancelled by `_stop_handlers` (or it returned even so)
-            if not answer.stopped:
-                log_late_result(job.job_id, answer)
+        if job.stopped and not answer.stopped:  # it returned even so: too late
+            log_late_result(job.job_id, answer)
             answer = STOPPED
-        self._slots.holding.discard(job.job_id)
-        self._wake()
         return answer
 
     async def _user_code(self, function: Any, argument: object, job: InFlight | None = None) -> Answer:
@@ -478,7 +421,7 @@ class AsyncJobWorker(_AsyncEngine):
     ) -> None:
         super().__init__(
             client, action_type_id, handler, query_param=query_param,
-            max_concurrency=max_concurrency, poll_interval_min=poll_interval_min,
+            max_workers=max_concurrency, poll_interval_min=poll_interval_min,
             poll_interval_max=poll_interval_max, drain_timeout=drain_timeout,
             report_retries=report_retries, retry_delay=retry_delay, retry_delay_max=retry_delay_max,
             handle_signals=handle_signals,
@@ -534,7 +477,7 @@ class AsyncThirdPartyJobWorker(_AsyncEngine):
     ) -> None:
         super().__init__(
             client, action_type_id, handler, partner=True, client_token_for=client_token_for,
-            max_concurrency=max_concurrency, poll_interval_min=poll_interval_min,
+            max_workers=max_concurrency, poll_interval_min=poll_interval_min,
             poll_interval_max=poll_interval_max, drain_timeout=drain_timeout,
             report_retries=report_retries, retry_delay=retry_delay, retry_delay_max=retry_delay_max,
             handle_signals=handle_signals,

@@ -10,7 +10,9 @@ of its clients:
 - `LookUpToken` of a partner job's client id, and `Handle` (run the user's
   handler): user code, so the driver always sends an `Answer` (what it
   returned or raised, whatever it raised), never throws;
-- `StopWorker`: a handler raised ``SystemExit`` or ``KeyboardInterrupt``.
+- `Release` the job's slot once its handler is done (the report goes on);
+- `StopWorker`: a handler raised ``SystemExit`` or ``KeyboardInterrupt``
+  (yielded before its report, so that no new job is claimed meanwhile).
 
 The threaded and the asyncio workers each have a short driver that performs
 those effects (directly, or awaited); everything else - the order of the
@@ -34,6 +36,7 @@ The exactly-once rules:
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -41,19 +44,26 @@ from ._calls import requests
 from ._models import Job, ThirdPartyJob
 from ._outcomes import Failure
 from ._redact import job_secrets
+from ._rules import validate_custom_owner, validate_query_param, validate_third_party_owner
 from ._worker_core import (
     STOPPED_MESSAGE,
     Claimed,
+    Counts,
+    Options,
     Skip,
+    Slots,
+    check_worker_arguments,
     checked_token,
     claim_failed,
     failure_call,
     failure_from_exception,
     job_log,
+    log_poll_failure,
     nonce_of,
     prepare_report,
     report_failed,
     retry_logger,
+    started_message,
     status_is_ours,
     stopped_message,
     token_lookup_failed,
@@ -61,12 +71,13 @@ from ._worker_core import (
 from ._worker_retry import next_delay
 
 if TYPE_CHECKING:
+    import signal
     from collections.abc import Callable, Generator, Mapping
 
     from ._calls import Call
     from ._models import ActionTypeId, ThirdPartyJobDetails
     from ._values import JobStatus
-    from ._worker_core import Counts, JobLog, Options, ReportKind, WorkerStats
+    from ._worker_core import JobLog, ReportKind, WorkerStats
 
 __all__ = [
     "REPORT_GRACE",
@@ -79,9 +90,12 @@ __all__ = [
     "Lifecycle",
     "LookUpToken",
     "Polled",
+    "Release",
     "Send",
     "Sleep",
     "StopWorker",
+    "WorkerBase",
+    "advance",
     "call_user",
     "log_late_result",
     "log_stop_waiting",
@@ -92,9 +106,10 @@ __all__ = [
 
 logger = logging.getLogger("codepipeline_jobs.worker")
 
-#: How long a stopping worker waits, after it stopped waiting for the handlers, for the failure
-#: reports of the jobs still in them (and for reports already under way), in seconds.
-REPORT_GRACE = 10.0
+#: How long a stopping worker waits, once it stopped waiting for the handlers, for the failure
+#: reports of the jobs still in them and for the reports under way: until they land or their
+#: retries run out (a third signal stops waiting for them).
+REPORT_GRACE = math.inf
 
 Polled: TypeAlias = "Job | ThirdPartyJob"
 
@@ -135,6 +150,12 @@ class LookUpToken:
         self.client_id = client_id
 
 
+class Release:
+    """Effect: the handler is done; free the job's slot (its report goes on)."""
+
+    __slots__ = ()
+
+
 class StopWorker:
     """Effect: stop the worker as a signal does (`reason` says why)."""
 
@@ -144,7 +165,7 @@ class StopWorker:
         self.reason = reason
 
 
-Effect: TypeAlias = "Send | Sleep | Handle | LookUpToken | StopWorker"
+Effect: TypeAlias = "Send | Sleep | Handle | LookUpToken | Release | StopWorker"
 Flow: TypeAlias = "Generator[Effect, Any, None]"
 
 
@@ -273,17 +294,16 @@ class Lifecycle:
         secrets = claimed.secrets()
         log.info("started")
         answer: Answer = yield Handle(job)
-        stop: str | None = None
+        if answer.error is not None and (stop := _stop_reason(answer.error, "the handler")):
+            yield StopWorker(stop)  # no new jobs from now on; this one is still reported
+        yield Release()
         try:
-            stop = _stop_reason(answer.error, "the handler") if answer.error is not None else None
             call, kind = self._report_of(answer, claimed, log)
         except Exception as exc:  # noqa: BLE001 - our own code broke: the job still gets a report
             log.error("could not prepare the report (%s); reporting a failure", type(exc).__name__)
             call, kind = failure_call(job.id, "the worker could not report the job's outcome",
                                       claimed.client_token), "failed"
         yield from self._report(call, kind, log, secrets)
-        if stop is not None:
-            yield StopWorker(stop)
 
     def _report_of(self, answer: Answer, claimed: Claimed[Any], log: JobLog) -> tuple[Call[None], ReportKind]:
         outcome: object
@@ -392,7 +412,162 @@ def log_stop_waiting(left: list[str], drain_timeout: float, *, abandoned: bool) 
 def log_stopped(left: list[str], stats: WorkerStats) -> None:
     """The last log line of `run`: the counters, or the jobs whose report had not landed yet."""
     if left:
-        logger.error("stopped with %d job(s) whose report had not landed in time: %s",
+        logger.error("stopped with %d job(s) whose report had not landed (third signal): %s",
                      len(left), ", ".join(left))
     else:
         logger.info("%s", stopped_message(stats))
+
+
+class WorkerBase:
+    """What every worker is made of, whatever its runtime.
+
+    Its checked arguments and tuning, counters, capacity, the lifecycle of its
+    jobs, and what stopping means.
+
+    Raises:
+        TypeError: `action_type_id` is not an `ActionTypeId`, or the handler
+            (or the token lookup) cannot be called.
+        NotCustomActionError: A custom worker's action type is not owned by ``Custom``.
+        NotThirdPartyActionError: A partner worker's action type is not owned by ``ThirdParty``.
+        ValidationError: `query_param` breaks the API's rules.
+        ValueError: An option is out of range.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        action_type_id: ActionTypeId,
+        handler: Callable[[Any], Any],
+        *,
+        partner: bool = False,
+        query_param: Mapping[str, str] | None = None,
+        client_token_for: Callable[[str], Any] | None = None,
+        handle_signals: bool = True,
+        **tuning: Any,
+    ) -> None:
+        check_worker_arguments(action_type_id, handler, client_token_for if partner else callable)
+        if partner:
+            validate_third_party_owner(action_type_id)
+        else:
+            validate_custom_owner(action_type_id)
+            validate_query_param(query_param)
+        self.options = Options(**tuning)
+        self.client = client
+        self.action_type_id = action_type_id
+        self.handler = handler
+        self.client_token_for = client_token_for
+        self.query_param = dict(query_param) if query_param is not None else None
+        self.handle_signals = handle_signals
+        self._partner = partner
+        self._counts = Counts()
+        self._slots = Slots(self.options.max_workers, self.options.idle_backoff())
+        self._stopping = False
+        self._abandon = False  # stop waiting: report the jobs in their handlers as failed now
+        self._give_up = False  # stop waiting even for those reports
+        self._poll_error: Exception | None = None  # a ValidationError: the poll can never work
+        self._running = threading.Lock()
+        meta: Any = getattr(client, "meta", None)
+        # Reports are checked against the client's own model (botocore's when it has none).
+        self._lifecycle = Lifecycle(
+            self.options, self._counts, getattr(meta, "service_model", None), lambda: self._stopping
+        )
+
+    @property
+    def stats(self) -> WorkerStats:
+        """What the worker did so far (a consistent snapshot)."""
+        return self._counts.snapshot()
+
+    @property
+    def stopping(self) -> bool:
+        """Whether `stop` was called (a stopped worker stays stopped)."""
+        return self._stopping
+
+    def stop(self) -> None:
+        """Stop polling; `run` returns once in-flight jobs are reported or the drain deadline passes.
+
+        Thread-safe, and safe to call from a signal handler or before `run`.
+        Jobs polled but not yet acknowledged are left for other workers.
+        """
+        self._stopping = True
+        self._wake_from_anywhere()
+
+    def on_signal(self, sig: signal.Signals) -> None:
+        """What SIGTERM or SIGINT does while `run` runs.
+
+        The first one stops the worker (drain). The second one stops waiting for
+        the handlers: the jobs still in theirs are reported as failed at once. A
+        third one stops waiting for those reports too.
+        """
+        if not self._stopping:
+            logger.info("%s: stopping after in-flight jobs (send it again to stop at once)", sig.name)
+            self.stop()
+            return
+        if not self._abandon:
+            logger.warning("%s again: reporting the jobs still running as failed, then stopping", sig.name)
+            self._abandon = True
+        else:
+            logger.warning("%s again: no longer waiting for the last reports", sig.name)
+            self._give_up = True
+        self._wake_from_anywhere()
+
+    def _wake_from_anywhere(self) -> None:
+        """Wake the loop and the drain from any thread (or a signal handler)."""
+        raise NotImplementedError
+
+    # --- what both runtimes do alike ------------------------------------------------------------
+
+    def _begin_run(self, unit: str) -> None:
+        """Take the worker for `run`; log that it started."""
+        if not self._running.acquire(blocking=False):
+            message = "this worker is already running"
+            raise RuntimeError(message)
+        logger.info("%s", started_message(self.action_type_id, self.options.max_workers, unit))
+
+    def _poll_call(self, size: int) -> Call[Any]:
+        """The poll for at most `size` jobs."""
+        return poll_call(self.action_type_id, size, self.query_param, partner=self._partner)
+
+    def _polled(self, size: int, batch: list[Any], now: float) -> list[InFlight]:
+        """A poll for `size` slots returned `batch`: count it and make its jobs (to start now)."""
+        self._counts.add("received", len(batch))
+        self._slots.polled(size, len(batch), now)
+        return [self._job(item) for item in batch]
+
+    def _job(self, item: Polled) -> InFlight:
+        """A polled job, holding a slot, about to start."""
+        job = InFlight(polled_job_id(item), self._lifecycle.flow(item))
+        self._slots.holding.add(job.job_id)
+        return job
+
+    def _poll_failed(self, size: int, exc: Exception, now: float) -> None:
+        """A poll raised `exc`: back off and log, or stop when the request can never work."""
+        delay = self._slots.poll_failed(size, exc, now)
+        if delay is None:  # our request is wrong: it will never work
+            self._poll_error = exc
+            self.stop()
+        else:
+            log_poll_failure(exc, delay, self._counts)
+
+    def _stop_waiting(self, in_flight: Mapping[str, InFlight]) -> list[InFlight]:
+        """Stop waiting for the jobs `in_flight`; those in their handlers now (to be taken over)."""
+        left = sorted(in_flight)
+        if left:
+            log_stop_waiting(left, self.options.drain_timeout, abandoned=self._abandon)
+        taken: list[InFlight] = []
+        for job in list(in_flight.values()):
+            with job.lock:
+                if not job.stopped and job.handling:
+                    taken.append(job)
+                job.stopped = True
+        return taken
+
+
+def advance(flow: Flow, reply: object, error: BaseException | None) -> Effect | None:
+    """Resume `flow` with the reply to its last effect (or the error it raised); its next effect.
+
+    ``None`` when the flow has ended.
+    """
+    try:
+        return flow.send(reply) if error is None else flow.throw(error)
+    except StopIteration:
+        return None

@@ -22,12 +22,10 @@ from ._errors import ValidationError
 from ._models import ActionTypeId, FailureDetails, Job, ThirdPartyJobDetails
 from ._outcomes import Continuation, Failure, Outcome, report_call
 from ._redact import MAX_MESSAGE_LENGTH, describe_exception, job_secrets, scrub
-from ._rules import validate_custom_owner, validate_query_param, validate_third_party_owner
 from ._values import FailureType, JobStatus
 from ._worker_retry import Backoff, error_code, is_retryable, was_retried
 
 if TYPE_CHECKING:
-    import signal
     from collections.abc import Callable, Iterable, Mapping, MutableMapping
 
     from ._calls import Call
@@ -42,7 +40,6 @@ __all__ = [
     "ReportKind",
     "Skip",
     "Slots",
-    "WorkerBase",
     "WorkerStats",
     "check_worker_arguments",
     "checked_token",
@@ -490,97 +487,3 @@ def _a(value: object) -> str:
     name = type(value).__name__
     return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
-
-class WorkerBase:
-    """What every worker is made of, whatever its runtime: checked arguments, counters, capacity.
-
-    Raises:
-        TypeError: `action_type_id` is not an `ActionTypeId`, or the handler
-            (or the token lookup) cannot be called.
-        NotCustomActionError: A custom worker's action type is not owned by ``Custom``.
-        NotThirdPartyActionError: A partner worker's action type is not owned by ``ThirdParty``.
-        ValidationError: `query_param` breaks the API's rules.
-        ValueError: An option is out of range.
-    """
-
-    def __init__(
-        self,
-        client: Any,
-        action_type_id: ActionTypeId,
-        handler: Callable[[Any], Any],
-        options: Options,
-        *,
-        partner: bool = False,
-        query_param: Mapping[str, str] | None = None,
-        client_token_for: Callable[[str], Any] | None = None,
-        handle_signals: bool = True,
-    ) -> None:
-        check_worker_arguments(action_type_id, handler, client_token_for if partner else callable)
-        if partner:
-            validate_third_party_owner(action_type_id)
-        else:
-            validate_custom_owner(action_type_id)
-            validate_query_param(query_param)
-        self.client = client
-        self.action_type_id = action_type_id
-        self.handler = handler
-        self.client_token_for = client_token_for
-        self.query_param = dict(query_param) if query_param is not None else None
-        self.options = options
-        self.handle_signals = handle_signals
-        self._partner = partner
-        self._counts = Counts()
-        self._slots = Slots(options.max_workers, options.idle_backoff())
-        self._stopping = False
-        self._abandon = False  # stop waiting: report the jobs in their handlers as failed now
-        self._give_up = False  # stop waiting even for those reports
-        self._poll_error: Exception | None = None  # a ValidationError: the poll can never work
-        self._running = threading.Lock()
-        meta: Any = getattr(client, "meta", None)
-        #: What reports are checked against: the client's own model (botocore's when it has none).
-        self._service_model: Any = getattr(meta, "service_model", None)
-
-    @property
-    def stats(self) -> WorkerStats:
-        """What the worker did so far (a consistent snapshot)."""
-        return self._counts.snapshot()
-
-    @property
-    def stopping(self) -> bool:
-        """Whether `stop` was called (a stopped worker stays stopped)."""
-        return self._stopping
-
-    def stop(self) -> None:
-        """Stop polling; `run` returns once in-flight jobs are reported or the drain deadline passes.
-
-        Thread-safe, and safe to call from a signal handler or before `run`.
-        Jobs polled but not yet acknowledged are left for other workers.
-        """
-        self._stopping = True
-        self._wake_from_anywhere()
-
-    def on_signal(self, sig: signal.Signals) -> None:
-        """What SIGTERM or SIGINT does while `run` runs.
-
-        The first one stops the worker (drain). The second one stops waiting for
-        the handlers: the jobs still in theirs are reported as failed at once. A
-        third one stops waiting for those reports too.
-        """
-        if not self._stopping:
-            logger.info("%s: stopping after in-flight jobs (send it again to stop at once)", sig.name)
-            self.stop()
-            return
-        if not self._abandon:
-            logger.warning("%s again: reporting the jobs still running as failed, then stopping", sig.name)
-            self._abandon = True
-        else:
-            logger.warning("%s again: no longer waiting for the last reports", sig.name)
-            self._give_up = True
-        self._wake_from_anywhere()
-
-    def _is_stopping(self) -> bool:
-        return self._stopping
-
-    def _wake_from_anywhere(self) -> None:
-        """Wake the loop and the drain from any thread (or a signal handler)."""
-        raise NotImplementedError

@@ -58,27 +58,20 @@ from ._lifecycle import (
     Answer,
     Handle,
     InFlight,
-    Lifecycle,
     LookUpToken,
+    Release,
     Send,
     Sleep,
+    WorkerBase,
+    advance,
     call_user,
     log_late_result,
-    log_stop_waiting,
     log_stopped,
-    poll_call,
-    polled_job_id,
 )
 from ._models import Job, ThirdPartyJob, ThirdPartyJobDetails
 from ._outcomes import Continuation, Failure, Outcome, Success
 from ._redact import describe_exception
-from ._worker_core import (
-    Options,
-    WorkerBase,
-    WorkerStats,
-    log_poll_failure,
-    started_message,
-)
+from ._worker_core import WorkerStats
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Mapping
@@ -111,38 +104,14 @@ PartnerHandler: TypeAlias = Callable[[ThirdPartyJobDetails], Outcome]
 class _Engine(WorkerBase):
     """Threads for the job lifecycle of `_lifecycle`: polling, capacity, draining, signals."""
 
-    def __init__(
-        self,
-        client: CodePipelineClient,
-        action_type_id: ActionTypeId,
-        handler: Callable[[Any], Outcome],
-        *,
-        partner: bool = False,
-        client_token_for: Callable[[str], str] | None = None,
-        query_param: Mapping[str, str] | None = None,
-        max_workers: int,
-        poll_interval_min: float,
-        poll_interval_max: float,
-        drain_timeout: float,
-        report_retries: int,
-        retry_delay: float,
-        retry_delay_max: float,
-        handle_signals: bool,
-    ) -> None:
-        options = Options(
-            max_workers=max_workers, poll_interval_min=poll_interval_min,
-            poll_interval_max=poll_interval_max, drain_timeout=drain_timeout,
-            report_retries=report_retries, retry_delay=retry_delay, retry_delay_max=retry_delay_max,
-        )
-        super().__init__(client, action_type_id, handler, options, partner=partner, query_param=query_param,
-                         client_token_for=client_token_for, handle_signals=handle_signals)
-        self.max_workers = max_workers
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_workers: int = self.options.max_workers
         self._capacity = threading.Condition()  # an RLock: stop() may run in a signal handler
         # A job holds a slot while it is claimed and handled; its report goes on in the same
         # thread after the slot is freed, so the next poll overlaps the report. `run` waits for
         # every job in `_in_flight` (reports included) when draining.
         self._in_flight: dict[str, InFlight] = {}
-        self._lifecycle = Lifecycle(self.options, self._counts, self._service_model, self._is_stopping)
 
     def _wake_from_anywhere(self) -> None:
         with self._capacity:
@@ -162,12 +131,9 @@ class _Engine(WorkerBase):
             RuntimeError: The worker is already running.
             ValidationError: The poll request breaks a rule (nothing was sent).
         """
-        if not self._running.acquire(blocking=False):
-            message = "this worker is already running"
-            raise RuntimeError(message)
+        self._begin_run("thread(s)")
         try:
             with self._signals_stop_me():
-                logger.info("%s", started_message(self.action_type_id, self.max_workers, "thread(s)"))
                 try:
                     self._loop()
                 finally:
@@ -186,21 +152,19 @@ class _Engine(WorkerBase):
             ValidationError: The poll request breaks a rule (nothing was sent).
             botocore.exceptions.ClientError: The poll failed.
         """
-        if self._stopping:
-            return 0
         with self._capacity:  # reserved, so that a running run() cannot overfill the slots
-            free = self._slots.reserve_free()
+            free = 0 if self._stopping else self._slots.reserve_free()
         if free < 1:
             return 0
         try:
             batch = self._poll(free)
-        finally:
+        except BaseException:
             with self._capacity:
                 self._slots.release(free)
                 self._capacity.notify_all()
-        self._counts.add("received", len(batch))
+            raise
         with self._capacity:
-            threads = [self._start(item) for item in batch]
+            threads = [self._start(job) for job in self._polled(free, batch, time.monotonic())]
         for thread in threads:
             thread.join()
         return len(batch)
@@ -208,9 +172,7 @@ class _Engine(WorkerBase):
     # --- the loop -----------------------------------------------------------------------------
 
     def _poll(self, size: int) -> list[Job] | list[ThirdPartyJob]:
-        jobs: list[Job] | list[ThirdPartyJob] = run_call(
-            self.client, poll_call(self.action_type_id, size, self.query_param, partner=self._partner)
-        )
+        jobs: list[Job] | list[ThirdPartyJob] = run_call(self.client, self._poll_call(size))
         return jobs
 
     def _loop(self) -> None:
@@ -234,29 +196,20 @@ class _Engine(WorkerBase):
             batch = self._poll(size)
         except Exception as exc:  # noqa: BLE001 - keep polling through outages
             with self._capacity:
-                delay = self._slots.poll_failed(size, exc, time.monotonic())
+                self._poll_failed(size, exc, time.monotonic())
                 self._capacity.notify_all()
-                if delay is None:  # our request is wrong: it will never work
-                    self._poll_error = exc
-                    self.stop()
-                    return
-            log_poll_failure(exc, delay, self._counts)
             return
-        self._counts.add("received", len(batch))
         with self._capacity:
-            self._slots.polled(size, len(batch), time.monotonic())
-            for item in batch:
-                self._start(item)
+            for job in self._polled(size, batch, time.monotonic()):
+                self._start(job)
             self._capacity.notify_all()
 
-    def _start(self, item: Job | ThirdPartyJob) -> threading.Thread:
-        """Start a polled job's thread (the caller holds ``_capacity``)."""
-        job = InFlight(polled_job_id(item), self._lifecycle.flow(item))
-        thread = threading.Thread(
-            target=self._drive, args=(job,), name=f"codepipeline-job-{job.job_id[:8]}", daemon=True
-        )
+    def _start(self, job: InFlight, reply: Any = None) -> threading.Thread:
+        """Drive `job` in a thread of its own (the caller holds ``_capacity``)."""
         self._in_flight[job.job_id] = job
-        self._slots.holding.add(job.job_id)
+        thread = threading.Thread(
+            target=self._drive, args=(job, reply), name=f"codepipeline-job-{job.job_id[:8]}", daemon=True
+        )
         thread.start()
         return thread
 
@@ -267,14 +220,12 @@ class _Engine(WorkerBase):
                 logger.info("stopping: waiting for %d job(s) in flight", len(self._in_flight))
             self._wait_while(lambda: bool(self._in_flight or self._slots.reserved), deadline,
                              lambda: self._abandon)
+            # A thread cannot be killed: the handler goes on, its result is discarded when it
+            # comes (`_handle`), and the job's flow goes on in a new thread, which reports it.
+            for job in self._stop_waiting(self._in_flight):
+                self._start(job, STOPPED)
+            self._wait_while(lambda: bool(self._in_flight), REPORT_GRACE, lambda: self._give_up)
             left = sorted(self._in_flight)
-        if left:
-            log_stop_waiting(left, self.options.drain_timeout, abandoned=self._abandon)
-            self._stop_handlers()
-            with self._capacity:
-                self._wait_while(lambda: bool(self._in_flight), time.monotonic() + REPORT_GRACE,
-                                 lambda: self._give_up)
-                left = sorted(self._in_flight)
         log_stopped(left, self.stats)
 
     def _wait_while(self, busy: Callable[[], bool], deadline: float, interrupted: Callable[[], bool]) -> None:
@@ -284,24 +235,6 @@ class _Engine(WorkerBase):
             if remaining <= 0:
                 return
             self._capacity.wait(min(remaining, 0.5))
-
-    def _stop_handlers(self) -> None:
-        """Stop waiting for every job in flight; finish those in their handlers in new threads.
-
-        A thread cannot be killed: the handler goes on, and its result is discarded when it
-        comes (`_handle`). The job's flow goes on in another thread, which reports the failure.
-        """
-        with self._capacity:
-            jobs = list(self._in_flight.values())
-        for job in jobs:
-            with job.lock:
-                take_over = job.handling and not job.stopped
-                job.stopped = True
-            if take_over:
-                threading.Thread(
-                    target=self._drive, args=(job, STOPPED), name=f"codepipeline-stop-{job.job_id[:8]}",
-                    daemon=True,
-                ).start()
 
     @contextlib.contextmanager
     def _signals_stop_me(self) -> Generator[None]:
@@ -325,11 +258,7 @@ class _Engine(WorkerBase):
         """Perform the effects of a job's flow until it ends, or until another thread takes it over."""
         error: BaseException | None = None
         try:
-            while True:
-                try:
-                    effect = job.flow.send(reply) if error is None else job.flow.throw(error)
-                except StopIteration:
-                    break
+            while (effect := advance(job.flow, reply, error)) is not None:
                 reply, error = None, None
                 if isinstance(effect, Send):
                     try:
@@ -339,7 +268,11 @@ class _Engine(WorkerBase):
                 elif isinstance(effect, Handle):
                     reply = self._handle(job, effect.job)
                     if reply is None:
-                        return  # stopped while in the handler: `_stop_handlers` took the job over
+                        return  # stopped while in the handler: `_drain` took the job over
+                elif isinstance(effect, Release):
+                    with self._capacity:
+                        self._slots.holding.discard(job.job_id)
+                        self._capacity.notify_all()
                 elif isinstance(effect, Sleep):
                     time.sleep(effect.seconds)
                 elif isinstance(effect, LookUpToken):
@@ -372,9 +305,6 @@ class _Engine(WorkerBase):
         if taken_over:
             log_late_result(job.job_id, answer)
             return None
-        with self._capacity:
-            self._slots.holding.discard(job.job_id)
-            self._capacity.notify_all()
         return answer
 
 

@@ -406,7 +406,7 @@ def test_no_slot_leaks_with_an_eager_task_factory() -> None:
         polled = await aio.poll_for_jobs(client, ACTION, max_batch_size=3)
         worker.stop()
         for job in polled:
-            worker._start(job)  # the moment a poll hands its jobs to a stopping worker
+            worker._start(worker._job(job))  # the moment a poll hands its jobs to a stopping worker
         assert worker._slots.free == 3
         assert worker._in_flight == {}
         assert worker.stats.skipped == 3
