@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import inspect
 import logging
 import threading
@@ -315,7 +316,7 @@ class _AsyncEngine(WorkerBase):
         the worker's doing: the answer is `STOPPED`. Any other ``CancelledError`` (raised by the
         handler itself, say) is the handler's error.
         """
-        late = None if job is None else (lambda answer: log_late_result(job.job_id, answer))
+        late = None if job is None else functools.partial(log_late_result, job.job_id)
         try:
             if _is_coroutine_function(function):
                 answer = Answer(await function(argument))

@@ -56,6 +56,9 @@ FAST: dict[str, Any] = {
     "handle_signals": False,
 }
 
+#: The artifact credentials the fake handed out with the jobs: secrets, never to be logged.
+CREDENTIALS: list[str] = []
+
 #: How many examples of each (case kind) x (runtime) the tests below ran.
 TRIED: collections.Counter[tuple[str, str]] = collections.Counter()
 
@@ -192,6 +195,9 @@ class Scenario:
 def check(scenario: Scenario, worker: WorkerLike) -> None:
     """The promises, for one scenario."""
     job = scenario.fake.job(scenario.job_id)
+    credentials = job.data.artifact_credentials
+    if credentials is not None:  # the last ones the fake issued for the job
+        CREDENTIALS.extend([credentials.secret_access_key, credentials.session_token])
     stats = worker.stats
     ended = stats.succeeded + stats.failed + stats.continued + stats.skipped + stats.errors
     assert stats.received == ended, stats
@@ -255,6 +261,8 @@ def quiet(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) 
     assert hooked == [], "an exception reached threading.excepthook"
     assert capsys.readouterr().err == ""
     assert SECRET not in caplog.text
+    assert CREDENTIALS
+    assert not [secret for secret in CREDENTIALS if secret in caplog.text]
     assert not [r for r in caplog.records if r.name == "asyncio" and r.levelno >= logging.ERROR]
 
 
