@@ -30,7 +30,7 @@ from ._lifecycle import (
     Release,
     Send,
     Sleep,
-    WorkerBase,
+    _WorkerBase,
     advance,
     call_user,
     log_late_result,
@@ -89,11 +89,12 @@ def _uncancel() -> None:
         task.uncancel()
 
 
-class _AsyncEngine(WorkerBase):
+class _AsyncEngine(_WorkerBase):
     """Tasks for the job lifecycle of `_lifecycle`: polling, the concurrency limit, draining, signals."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, concurrency_option="max_concurrency", **kwargs)
+        #: The most jobs claimed and handled at once.
         self.max_concurrency: int = self.options.max_workers
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiters: set[asyncio.Future[None]] = set()

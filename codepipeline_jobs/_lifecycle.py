@@ -94,7 +94,7 @@ __all__ = [
     "Send",
     "Sleep",
     "StopWorker",
-    "WorkerBase",
+    "_WorkerBase",
     "advance",
     "call_user",
     "log_late_result",
@@ -418,7 +418,7 @@ def log_stopped(left: list[str], stats: WorkerStats) -> None:
         logger.info("%s", stopped_message(stats))
 
 
-class WorkerBase:
+class _WorkerBase:
     """What every worker is made of, whatever its runtime.
 
     Its checked arguments and tuning, counters, capacity, the lifecycle of its
@@ -451,12 +451,19 @@ class WorkerBase:
         else:
             validate_custom_owner(action_type_id)
             validate_query_param(query_param)
+        #: The worker's tuning, checked.
         self.options = Options(**tuning)
+        #: The client the worker calls CodePipeline with.
         self.client = client
+        #: The action type the worker works for.
         self.action_type_id = action_type_id
+        #: What is run once per claimed job.
         self.handler = handler
+        #: A partner worker's lookup of client tokens (``None`` for a custom action worker).
         self.client_token_for = client_token_for
+        #: The queryable configuration property jobs must have, if any.
         self.query_param = dict(query_param) if query_param is not None else None
+        #: Whether SIGTERM and SIGINT stop `run` when it runs in the main thread.
         self.handle_signals = handle_signals
         self._partner = partner
         self._counts = Counts()

@@ -62,7 +62,7 @@ from ._lifecycle import (
     Release,
     Send,
     Sleep,
-    WorkerBase,
+    _WorkerBase,
     advance,
     call_user,
     log_late_result,
@@ -101,11 +101,12 @@ PartnerHandler: TypeAlias = Callable[[ThirdPartyJobDetails], Outcome]
 """A partner action's job handler: takes the job's `ThirdPartyJobDetails`, returns an `Outcome`."""
 
 
-class _Engine(WorkerBase):
+class _Engine(_WorkerBase):
     """Threads for the job lifecycle of `_lifecycle`: polling, capacity, draining, signals."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        #: Threads, hence the most jobs worked on at once.
         self.max_workers: int = self.options.max_workers
         self._capacity = threading.Condition()  # an RLock: stop() may run in a signal handler
         # A job holds a slot while it is claimed and handled; its report goes on in the same
