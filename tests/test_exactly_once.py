@@ -334,3 +334,44 @@ def test_exactly_one_report_whatever_the_handler_does_and_the_faults(
                  coroutine=coroutine and flavour.name == "async", faults=faults)
 
         one()
+
+
+# --- the report preparation every runtime shares ----------------------------------------------------
+
+JOB_ID = "11111111-2222-4333-8444-555555555555"
+ANYTHING = st.one_of(
+    st.none(),
+    st.builds(Success, output_variables=st.none() | st.dictionaries(st.text(max_size=5), st.text())),
+    st.builds(Continuation, st.text(max_size=3000)),
+    st.builds(Failure, st.text(max_size=6000),
+              st.sampled_from([*FailureType, "ConfigurationError", "Bogus", 3])),
+    st.integers(), st.text(), st.binary(), st.dictionaries(st.text(), st.text()), st.lists(st.none()),
+    st.builds(RuntimeError, st.text()), st.builds(SystemExit, st.integers()), st.just(KeyboardInterrupt()),
+)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(outcome=ANYTHING, partner=st.booleans())
+def test_prepare_report_never_raises_and_always_gives_a_sendable_report(
+    outcome: object, partner: bool
+) -> None:
+    """prepare_report: a valid call for any value at all, the secrets masked in it, and its kind."""
+    from codepipeline_jobs._worker_core import prepare_report
+
+    token = "client-token-0123456789" if partner else None
+    if isinstance(outcome, (Failure, RuntimeError)):
+        outcome = Failure(f"{SECRET} {outcome.message}", outcome.type) if isinstance(outcome, Failure) else (
+            RuntimeError(f"{SECRET} {outcome}")
+        )
+    call, kind = prepare_report(JOB_ID, outcome, secrets=[SECRET], client_token=token)
+    call.validate()  # the request breaks no rule: it would be sent
+    assert kind in ("succeeded", "failed", "continued")
+    assert call.params["jobId"] == JOB_ID
+    assert (call.operation.startswith("PutThirdParty")) == partner
+    failure = call.params.get("failureDetails")
+    assert (failure is not None) == (kind == "failed")
+    if isinstance(outcome, BaseException):
+        assert failure is not None
+        assert SECRET not in failure["message"]
+        assert failure["message"].startswith(type(outcome).__name__)
+    TRIED[("prepare_report", "no runtime")] += 1
