@@ -242,6 +242,7 @@ class _AsyncEngine(_WorkerBase):
         return task
 
     async def _drain(self) -> None:
+        self._stopping = True  # however the loop ended: no more claims
         if self._in_flight:
             logger.info("stopping: waiting for %d job(s) in flight", len(self._in_flight))
         try:

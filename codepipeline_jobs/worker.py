@@ -215,6 +215,7 @@ class _Engine(_WorkerBase):
         return thread
 
     def _drain(self) -> None:
+        self._stopping = True  # however the loop ended (a KeyboardInterrupt, say): no more claims
         deadline = time.monotonic() + self.options.drain_timeout
         with self._capacity:
             if self._in_flight:
