@@ -15,8 +15,10 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
+import codepipeline_jobs
 from codepipeline_jobs import (
     ActionCategory,
     ActionOwner,
@@ -836,3 +838,34 @@ def test_a_second_signal_reports_the_jobs_in_flight_as_failed_then_exits(flavour
     assert json.loads(out) == ["Failed", "the worker stopped before the job finished", "Queued"]
     assert "reporting them as failed" in err
     assert "Traceback" not in err
+
+
+def test_the_lifecycle_is_effects_only_and_any_driver_can_run_it() -> None:
+    """Driven by hand, with no client at all: claim, handle (KeyboardInterrupt), stop, release, report."""
+    from codepipeline_jobs._lifecycle import Answer, Handle, Lifecycle, Release, Send, Sleep, StopWorker
+    from codepipeline_jobs._worker_core import Counts, Options
+
+    fake = FakeCodePipeline()
+    fake.add_job(ACTION)
+    [job] = codepipeline_jobs.poll_for_jobs(fake.client(), ACTION)
+    options = Options(max_workers=1, poll_interval_min=1, poll_interval_max=1, drain_timeout=1,
+                      report_retries=2, retry_delay=0.5, retry_delay_max=1)
+    counts = Counts()
+    flow = Lifecycle(options, counts, None, lambda: False).flow(job)
+    effect = next(flow)
+    assert isinstance(effect, Send)
+    assert effect.call.operation == "AcknowledgeJob"
+    throttled = ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow"}}, "AcknowledgeJob")
+    assert isinstance(flow.throw(throttled), Sleep)  # retried after a delay
+    assert isinstance(next(flow), Send)
+    assert isinstance(handle := flow.send(JobStatus.IN_PROGRESS), Handle)
+    assert handle.job is job
+    assert isinstance(flow.send(Answer(error=KeyboardInterrupt())), StopWorker)
+    assert isinstance(next(flow), Release)
+    report = next(flow)
+    assert isinstance(report, Send)
+    assert report.call.operation == "PutJobFailureResult"
+    assert report.call.params["failureDetails"]["message"] == "KeyboardInterrupt"
+    with pytest.raises(StopIteration):
+        flow.send(None)
+    assert counts.snapshot() == WorkerStats(failed=1)
