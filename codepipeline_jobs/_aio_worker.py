@@ -98,11 +98,7 @@ class _AsyncEngine(_WorkerBase):
         self.max_concurrency: int = self.options.max_workers
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiters: set[asyncio.Future[None]] = set()
-        # A job holds a slot while it is claimed and handled; its report goes on in the same task
-        # after the slot is freed, so the next poll overlaps the report. Draining waits for every
-        # job in `_in_flight` (reports included) and every poll in `_polls`.
-        self._in_flight: dict[str, InFlight] = {}
-        self._polls: set[asyncio.Task[None]] = set()
+        self._polls: set[asyncio.Task[None]] = set()  # draining waits for these too
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -255,13 +251,13 @@ class _AsyncEngine(_WorkerBase):
                 await self._stop_handlers()
             raise
         finally:
-            log_stopped(sorted(self._in_flight), self.stats)
+            log_stopped(self._owing(), self.stats)
 
     async def _stop_handlers(self) -> None:
         """Stop waiting for the jobs in flight: cancel their handlers, wait for their failure reports."""
-        for job in self._stop_waiting(self._in_flight):
+        for job in self._stop_waiting():
             job.task.cancel()  # a plain handler's thread goes on; its result is discarded
-        await self._wait_while(lambda: bool(self._in_flight), REPORT_GRACE, lambda: self._give_up)
+        await self._wait_while(lambda: bool(self._owing()), REPORT_GRACE, lambda: self._give_up)
 
     # --- one job: the driver of its lifecycle ---------------------------------------------------
 
@@ -285,7 +281,9 @@ class _AsyncEngine(_WorkerBase):
                 elif isinstance(effect, Sleep):
                     await asyncio.sleep(effect.seconds)
                 elif isinstance(effect, LookUpToken):
+                    job.looking_up = True
                     reply = await self._user_code(self.client_token_for, effect.client_id)
+                    job.looking_up = False
                 else:
                     logger.warning("%s: stopping the worker, as on a signal", effect.reason)
                     self.stop()

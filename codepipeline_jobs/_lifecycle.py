@@ -223,11 +223,8 @@ class Lifecycle:
         """The life of the polled job `item`: claim, handle, report; every end counted once."""
         job_id = polled_job_id(item)
         log = job_log(job_id, item.data if isinstance(item, Job) else None)
-        if self.stopping():
-            log.info("not acknowledged: the worker is stopping; left for another worker")
-            self.counts.add("skipped")
-            return
         try:
+            self._leave_if_stopping(log)
             if isinstance(item, Job):
                 claimed: Claimed[Any] = yield from self._claim_custom(item, log)
             else:
@@ -259,11 +256,13 @@ class Lifecycle:
                 yield StopWorker(stop)
             raise Skip
         token = checked_token(answer.value, item.client_id, log, self.counts)
+        self._leave_if_stopping(log)  # the lookup may have taken long
         details: ThirdPartyJobDetails = yield from self._claim_step(
             requests.get_third_party_job_details(item.job_id, token), log, "reading the job", [token]
         )
         log = job_log(item.job_id, details.data)
         nonce = nonce_of(details.nonce, "the job's details", log, self.counts)
+        self._leave_if_stopping(log)
         claimed = Claimed(details, token)
         status = yield from self._claim_step(
             requests.acknowledge_third_party_job(item.job_id, nonce, token), log, "acknowledge",
@@ -280,6 +279,13 @@ class Lifecycle:
             return (yield from self._attempts(call, log, what, secrets))
         except Exception as exc:
             raise claim_failed(exc, log, what, secrets, self.counts) from exc
+
+    def _leave_if_stopping(self, log: JobLog) -> None:
+        """A stopping worker claims nothing more: the job is left for another worker (`Skip`)."""
+        if self.stopping():
+            log.info("not acknowledged: the worker is stopping; left for another worker")
+            self.counts.add("skipped")
+            raise Skip
 
     def _check_ours(self, status: JobStatus, log: JobLog) -> None:
         if not status_is_ours(status, log, self.counts):
@@ -371,12 +377,14 @@ class InFlight:
     worker (the asyncio worker touches them from its loop only); ``task`` is the asyncio task.
     """
 
-    __slots__ = ("flow", "handling", "job_id", "lock", "stopped", "task")
+    __slots__ = ("flow", "handling", "job_id", "lock", "looking_up", "stopped", "task")
 
     def __init__(self, job_id: str, flow: Flow) -> None:
         self.job_id = job_id
         self.flow = flow
         self.handling = False
+        #: In the user's token lookup: not claimed yet, so not waited for once the drain ends.
+        self.looking_up = False
         self.stopped = False
         self.lock = threading.Lock()
         self.task: Any = None
@@ -473,6 +481,10 @@ class _WorkerBase:
         self._give_up = False  # stop waiting even for those reports
         self._poll_error: Exception | None = None  # a ValidationError: the poll can never work
         self._running = threading.Lock()
+        # The jobs being worked on, by id (the runtime's lock or loop guards it). A job holds a
+        # slot while it is claimed and handled; its report goes on after the slot is freed, so
+        # the next poll overlaps the report. Draining waits for every job here, reports included.
+        self._in_flight: dict[str, InFlight] = {}
         meta: Any = getattr(client, "meta", None)
         # Reports are checked against the client's own model (botocore's when it has none).
         self._lifecycle = Lifecycle(
@@ -555,8 +567,13 @@ class _WorkerBase:
         else:
             log_poll_failure(exc, delay, self._counts)
 
-    def _stop_waiting(self, in_flight: Mapping[str, InFlight]) -> list[InFlight]:
-        """Stop waiting for the jobs `in_flight`; those in their handlers now (to be taken over)."""
+    def _owing(self) -> list[str]:
+        """The jobs in flight that may still be claimed or owe a report (not stuck in a lookup)."""
+        return sorted(job.job_id for job in list(self._in_flight.values()) if not job.looking_up)
+
+    def _stop_waiting(self) -> list[InFlight]:
+        """Stop waiting for the jobs in flight; those in their handlers now (to be taken over)."""
+        in_flight = self._in_flight
         left = sorted(in_flight)
         if left:
             log_stop_waiting(left, self.options.drain_timeout, abandoned=self._abandon)

@@ -109,10 +109,6 @@ class _Engine(_WorkerBase):
         #: Threads, hence the most jobs worked on at once.
         self.max_workers: int = self.options.max_workers
         self._capacity = threading.Condition()  # an RLock: stop() may run in a signal handler
-        # A job holds a slot while it is claimed and handled; its report goes on in the same
-        # thread after the slot is freed, so the next poll overlaps the report. `run` waits for
-        # every job in `_in_flight` (reports included) when draining.
-        self._in_flight: dict[str, InFlight] = {}
 
     def _wake_from_anywhere(self) -> None:
         with self._capacity:
@@ -224,10 +220,10 @@ class _Engine(_WorkerBase):
                              lambda: self._abandon)
             # A thread cannot be killed: the handler goes on, its result is discarded when it
             # comes (`_handle`), and the job's flow goes on in a new thread, which reports it.
-            for job in self._stop_waiting(self._in_flight):
+            for job in self._stop_waiting():
                 self._start(job, STOPPED)
-            self._wait_while(lambda: bool(self._in_flight), REPORT_GRACE, lambda: self._give_up)
-            left = sorted(self._in_flight)
+            self._wait_while(lambda: bool(self._owing()), REPORT_GRACE, lambda: self._give_up)
+            left = self._owing()
         log_stopped(left, self.stats)
 
     def _wait_while(self, busy: Callable[[], bool], deadline: float, interrupted: Callable[[], bool]) -> None:
@@ -278,7 +274,9 @@ class _Engine(_WorkerBase):
                 elif isinstance(effect, Sleep):
                     time.sleep(effect.seconds)
                 elif isinstance(effect, LookUpToken):
+                    job.looking_up = True
                     reply = call_user(self._token_for, effect.client_id)
+                    job.looking_up = False
                 else:
                     logger.warning("%s: stopping the worker, as on a signal", effect.reason)
                     self.stop()

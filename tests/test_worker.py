@@ -869,3 +869,29 @@ def test_the_lifecycle_is_effects_only_and_any_driver_can_run_it() -> None:
     with pytest.raises(StopIteration):
         flow.send(None)
     assert counts.snapshot() == WorkerStats(failed=1)
+
+
+def test_a_token_lookup_hanging_past_the_drain_deadline_leaves_its_job_unclaimed(
+    fake: FakeCodePipeline,
+) -> None:
+    """run() does not wait for a lookup past the deadline; the job, never acknowledged, is left alone."""
+    job_id = fake.add_job(PARTNER_ACTION)
+    started, release = threading.Event(), threading.Event()
+
+    def lookup(client_id: str) -> str:
+        started.set()
+        release.wait(10)
+        return fake.client_token(client_id)
+
+    worker = partner_worker(client_of(fake), PARTNER_ACTION, lambda job: None, lookup,
+                            **{**FAST, "drain_timeout": 0.2})
+    runner = Running(worker)
+    assert started.wait(10)
+    began = time.monotonic()
+    runner.stop()
+    assert time.monotonic() - began < 3
+    release.set()
+    wait_until(lambda: settled(worker))
+    assert fake.job(job_id).status == JobStatus.DISPATCHED
+    assert "AcknowledgeThirdPartyJob" not in fake.calls
+    assert worker.stats == WorkerStats(received=1, skipped=1)
