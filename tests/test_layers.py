@@ -66,6 +66,7 @@ DEFERRED = {
     ("aws_lambda", "codepipeline_jobs._outcomes"): "first job",
     ("aws_lambda", "codepipeline_jobs._redact"): "first job",
     ("aws_lambda", "codepipeline_jobs._values"): "first job",
+    ("aws_lambda", "codepipeline_jobs._worker_core"): "first job",
     ("pytest_plugin", "codepipeline_jobs.testing"): "fake",
     ("cli", "codepipeline_jobs.testing"): "fake",
     ("aio", "codepipeline_jobs._aio_artifacts"): "aio artifacts",
