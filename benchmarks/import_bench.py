@@ -201,6 +201,10 @@ def bench_imports(sizes: Sizes) -> Group:
         for key in CASES
     }
     group.raw["lambda_cold_start_ratio"] = cold_ratio
+    group.raw["lambda_cold_start_rounds_s"] = [
+        [ours[1] + ours[2], theirs[1] + theirs[2]]
+        for ours, theirs in zip(samples["lambda_first_use"], samples["powertools_first_use"], strict=True)
+    ]
     group.method = (
         "The package is measured as users get it: `python -m benchmarks` builds a wheel of the "
         "checkout, installs it in a scratch venv (its dependencies are the running interpreter's "

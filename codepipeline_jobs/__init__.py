@@ -5,6 +5,14 @@ in typed functions: replies become frozen models, every request rule the
 service enforces is checked before anything is sent, and secrets stay out of
 reprs, messages and logs.
 
+The package is built in rooms, each importing only from the rooms below it
+(checked in CI by import-linter, ``lint-imports``): the models (``_models``,
+``_values``, ``_errors``, ``_redact``) <- the conversion between the wire format and
+the models (``_convert``, with its generated half ``_convert_generated``) <- the
+request rules and the calls (``_rules``, ``_calls``, ``_aio_calls``, ``_outcomes``)
+<- the runtimes (``worker``, ``aio``, ``aws_lambda``, ``artifacts``, ``testing`` and
+their private helpers) <- the command line (``cli``).
+
 Example:
     ```python
     import boto3

@@ -44,12 +44,11 @@ import datetime as _dt
 import threading
 import typing
 from collections.abc import Mapping, Sequence
-from types import UnionType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
 
-from ._convert_generated import Compiler
+from ._convert_generated import Compiler, is_optional, optional_arg
 from ._errors import MalformedResponseError, with_article
 from ._models import FrozenMap
 from ._values import ValueSet
@@ -160,14 +159,9 @@ def _make_tuple_structure(type_: Any, conv: cattrs.Converter) -> Any:
     return structure_tuple
 
 
-def _is_optional(type_: Any) -> bool:
-    args = typing.get_args(type_)
-    return len(args) == 2 and type(None) in args and typing.get_origin(type_) in (typing.Union, UnionType)
-
-
 def _make_optional_structure(type_: Any, conv: cattrs.Converter) -> Any:
     # cattrs dispatches the inner type on every call; resolving it once is ~2x faster.
-    inner_type = next(arg for arg in typing.get_args(type_) if arg is not type(None))
+    inner_type = optional_arg(type_)
     inner = conv.get_structure_hook(inner_type)
 
     def structure_optional(value: object, _: object) -> Any:
@@ -237,7 +231,7 @@ def configure_converter(conv: cattrs.Converter) -> None:
     # The plain string, whatever str (sub)class holds it.
     conv.register_unstructure_hook(ValueSet, str.__str__)
     conv.register_structure_hook_factory(_is_tuple_of, _make_tuple_structure)
-    conv.register_structure_hook_factory(_is_optional, _make_optional_structure)
+    conv.register_structure_hook_factory(is_optional, _make_optional_structure)
     conv.register_structure_hook_func(_is_str_map, _structure_str_map)
     conv.register_unstructure_hook_func(_is_str_map, dict)
     conv.register_unstructure_hook(FrozenMap, dict)
