@@ -42,7 +42,7 @@ from urllib.parse import quote, quote_plus
 from ._models import MASK
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable, Iterator
 
     from ._models import Job, JobData, JobDetails, ThirdPartyJobData, ThirdPartyJobDetails
 
@@ -284,7 +284,7 @@ _SIGNATURE = re.compile(r"(Signature=)[0-9a-f]{64}")
 # Presigned URLs and canonical query strings: the token, the credential scope and the signature.
 _QUERY_SECRET = re.compile(r"(?i)((?:X-Amz-Security-Token|X-Amz-Credential|X-Amz-Signature)=)[^&\s'\"\\]+")
 # Bodies inside text: a str or bytes literal that holds JSON, and JSON itself.
-_LITERAL_START = re.compile(r"""(?<![\w\\])b?(['"])(?=\s*[\[{])""")
+_LITERAL_QUOTE = re.compile(r"""['"](?=\s*[\[{])""")  # found fast; `_literal_start` checks the rest
 _LITERAL = {
     "'": re.compile(r"b?'(?:[^'\\\n]|\\.)*'"),
     '"': re.compile(r'b?"(?:[^"\\\n]|\\.)*"'),
@@ -294,13 +294,17 @@ _DECODER = json.JSONDecoder()
 _MAX_DOCUMENTS = 50  # attempts at parsing documents in one text
 # What must not remain: a secret member, or a configuration object, whose value is not masked.
 _UNMASKED_MEMBER = re.compile(
-    rf"""(?i)(?:{_SECRET_NAME})[\s"'\\]*[:=][\s"'\\]*(?!\*\*\*|b['"]\*\*\*|None\b|null\b|[,}}\])&\s"'\\]|$)"""
+    rf"""(?i)["']?(?:{_SECRET_NAME})[\s"'\\]*[:=][\s"'\\]*(?!\*\*\*|b['"]\*\*\*|None\b|null\b|[,}}\])&\s"'\\]|$)"""
 )
+# Words every secret member's name holds: the two case-insensitive patterns above are tried
+# just before where one occurs (room for a quote and "aws_"), which is many times faster than
+# letting them search every position of a long message.
+_NAME_WORDS = (b"secret", b"session", b"access", b"client", b"x-amz-security")
+_NAME_LEAD = 5  # len("'aws_")
 _UNMASKED_CONFIGURATION = re.compile(r"""(?<![A-Za-z])configuration[\s"'\\]*:[\s"'\\]*\{""")
 _MASKED_OBJECT = re.compile(  # a configuration object whose every value is masked
     r"""(?:[\s"'\\]*[\w.:/-]*[\s"'\\]*:[\s"'\\]*(?:\*\*\*|None|null)[\s"'\\]*,?)*[\s"'\\]*\}"""
 )
-_REST_OF_LINE = re.compile(r"[^\n]*")
 
 
 def _masked_literal(literal: str) -> str:
@@ -314,18 +318,26 @@ def _mask_configuration(match: re.Match[str]) -> str:
     return f"{match.group(1)}{{{inner}}}"
 
 
+def _literal_start(text: str, quote: int) -> int:
+    """Where the literal whose opening quote is at `quote` starts (at its ``b``), or -1 if it is none."""
+    begin = quote - 1 if quote and text[quote - 1] == "b" else quote
+    before = text[begin - 1] if begin else " "
+    return -1 if before.isalnum() or before in "_\\" else begin
+
+
 def _mask_literals(text: str) -> str:
     """Mask the secrets of JSON held in str or bytes literals (botocore logs ``b'{...}'``)."""
     out: list[str] = []
     position = attempts = 0
-    for start in _LITERAL_START.finditer(text):
-        if start.start() < position or attempts >= _MAX_DOCUMENTS:
+    for quote_match in _LITERAL_QUOTE.finditer(text):
+        begin = _literal_start(text, quote_match.start())
+        if begin < position or attempts >= _MAX_DOCUMENTS:
             continue
         attempts += 1
-        match = _LITERAL[start.group(1)].match(text, start.start())
+        match = _LITERAL[quote_match.group()].match(text, begin)
         if match is None:  # no closing quote (a body cut short): what follows is withheld
-            if _sensitive(text[start.start() :]):
-                out += [text[position : start.start()], repr(_Withheld(len(text) - start.start()))]
+            if _sensitive(text[begin:]):
+                out += [text[position:begin], repr(_Withheld(len(text) - begin))]
                 position = len(text)
                 break
             continue
@@ -384,19 +396,53 @@ def _rewrite_json(span: str, masked: object, found: list[str]) -> str:
     return json.dumps(masked)
 
 
+def _at_names(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """The matches of `pattern` that start where a secret member's name starts, left to right."""
+    lowered = text.encode("ascii", "replace").lower()  # one byte per character: positions agree
+    places: set[int] = set()
+    for word in _NAME_WORDS:
+        found = lowered.find(word)
+        while found >= 0:
+            places.add(found)
+            found = lowered.find(word, found + 1)
+    position = 0
+    for place in sorted(places):
+        for start in range(max(position, place - _NAME_LEAD), place + 1):
+            match = pattern.match(text, start)
+            if match is not None:
+                position = match.end()
+                yield match
+                break
+
+
+def _replace_matches(
+    text: str, matches: Iterable[re.Match[str]], replace: Callable[[re.Match[str]], str]
+) -> str:
+    out: list[str] = []
+    position = 0
+    for match in matches:
+        out += [text[position : match.start()], replace(match)]
+        position = match.end()
+    return "".join(out) + text[position:] if out else text
+
+
 def _mask_unmasked(text: str) -> str:
     """The last line of defence: an unmasked secret member or configuration is masked to the line's end."""
-    for pattern in (_UNMASKED_MEMBER, _UNMASKED_CONFIGURATION):
-        position = 0
-        while (match := pattern.search(text, position)) is not None:
-            if pattern is _UNMASKED_CONFIGURATION and _MASKED_OBJECT.match(text, match.end()):
-                position = match.end()
-                continue
-            end = _REST_OF_LINE.match(text, match.end())
-            stop = end.end() if end is not None else len(text)
-            text = text[: match.end()] + MASK + text[stop:]
-            position = match.end() + len(MASK)
-    return text
+    starts = [match.end() for match in _at_names(_UNMASKED_MEMBER, text)]
+    if "configuration" in text:
+        starts += [
+            match.end() for match in _UNMASKED_CONFIGURATION.finditer(text)
+            if not _MASKED_OBJECT.match(text, match.end())
+        ]
+    out: list[str] = []
+    position = 0
+    for start in sorted(starts):
+        if start < position:
+            continue
+        end = text.find("\n", start)
+        out += [text[position:start], MASK]
+        position = len(text) if end < 0 else end
+    return "".join(out) + text[position:] if out else text
 
 
 def _scrub_text(text: str, forms: Iterable[str], clean: Iterable[str] = ()) -> str:
@@ -428,7 +474,9 @@ def _scrub_documents(text: str) -> str:
     text = _mask_json_in_text(text)
     if "configuration" in lowered:
         text = _CONFIGURATION.sub(_mask_configuration, text)
-    text = _SECRET_VALUE.sub(lambda m: m.group(1) + _masked_literal(m.group(2)), text)
+    text = _replace_matches(
+        text, list(_at_names(_SECRET_VALUE, text)), lambda m: m.group(1) + _masked_literal(m.group(2))
+    )
     if "x-amz-" in lowered:
         text = _QUERY_SECRET.sub(_keep_prefix, text)
         text = _SECURITY_TOKEN_HEADER.sub(_keep_prefix, text)
