@@ -10,6 +10,7 @@ piece every drawn secret starts with - appears where it must not.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -387,3 +388,24 @@ def test_maps_read_from_replies_are_masked() -> None:
     assert isinstance(configuration, FrozenMap)
     assert repr(configuration) == "FrozenMap({'ApiKey': '***'})"
     assert configuration["ApiKey"] == "k-8f2c41d9e07b"
+
+
+def test_aiobotocore_debug_logs_carry_no_secret(botocore_debug: _Capture) -> None:
+    """The same through aiobotocore, which logs reply bodies from its own parser."""
+    from codepipeline_jobs import aio  # needs the aio extra
+
+    value = MARKER + '"se\\cr}et\n\u00e9'
+    fake = FakeCodePipeline()
+    fake.add_job(ACTION, configuration={"Password": value, "UserParameters": json.dumps({"p": value})})
+
+    async def poll() -> list[Job]:
+        async with fake.aio_client() as client:
+            return await aio.poll_for_jobs(client, ACTION)
+
+    botocore_debug.lines.clear()
+    [job] = asyncio.run(poll())
+    logged = "\n".join(botocore_debug.lines)
+    assert "Response body" in logged
+    credentials = job.data.artifact_credentials
+    assert credentials is not None
+    assert leaks(logged, value, credentials.secret_access_key, credentials.session_token) == []
