@@ -4,8 +4,8 @@ Every secret below is drawn from text full of awkward characters (quotes,
 backslashes, braces, newlines, NUL and other control characters, non-ASCII,
 text that looks like escapes, very long values). The forms a secret takes in
 real messages are written out here, independently of the library:
-`forms_of`. Each test asserts that none of them - nor the secret's marker, a
-piece every drawn secret starts with - appears where it must not.
+`forms_of`. Each test asserts that none of them - nor the two markers every
+drawn secret starts and ends with - appears where it must not.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from mypy_boto3_codepipeline import CodePipelineClient
 
 MARKER = "Qz7x"  # every drawn secret starts with it: no other text in these tests holds it
+TAIL = "Wq9k"  # and ends with this, so that a secret masked only up to an awkward character shows
 
 AWKWARD = st.sampled_from([
     '"', "'", "\\", "{", "}", "[", "]", "\n", "\r", "\t", "\x00", "\x01", "\x1b", "\x7f", "\u2028",
@@ -58,9 +59,9 @@ AWKWARD = st.sampled_from([
 ])
 PIECES = st.one_of(AWKWARD, st.characters(), st.text(max_size=3))
 SECRETS = st.one_of(
-    st.lists(PIECES, min_size=4, max_size=24).map(lambda pieces: MARKER + "".join(pieces)),
+    st.lists(PIECES, min_size=4, max_size=24).map(lambda pieces: MARKER + "".join(pieces) + TAIL),
     st.tuples(st.lists(PIECES, min_size=1, max_size=6).map("".join), st.integers(200, 1500)).map(
-        lambda drawn: MARKER + drawn[0] * drawn[1] if drawn[0] else MARKER * drawn[1]
+        lambda drawn: MARKER + drawn[0] * drawn[1] + TAIL
     ),  # very long
 )
 PROPERTY = settings(
@@ -89,9 +90,9 @@ def forms_of(value: str) -> list[str]:
 
 
 def leaks(text: str, *secrets: str) -> list[str]:
-    """The forms of `secrets` found in `text`, and the marker if it is there."""
+    """The forms of `secrets` found in `text`, and the markers that are there."""
     found = [form for secret in secrets for form in forms_of(secret) if form in text]
-    return [*found, MARKER] if MARKER in text else found
+    return found + [marker for marker in (MARKER, TAIL) if marker in text]
 
 
 def job_with(*, config: str = "", secret_key: str = "", token: str = "") -> Job:
@@ -394,7 +395,7 @@ def test_aiobotocore_debug_logs_carry_no_secret(botocore_debug: _Capture) -> Non
     """The same through aiobotocore, which logs reply bodies from its own parser."""
     from codepipeline_jobs import aio  # needs the aio extra
 
-    value = MARKER + '"se\\cr}et\n\u00e9'
+    value = MARKER + '"se\\cr}et\n\u00e9' + TAIL
     fake = FakeCodePipeline()
     fake.add_job(ACTION, configuration={"Password": value, "UserParameters": json.dumps({"p": value})})
 
