@@ -292,9 +292,15 @@ _LITERAL = {
 _JSON_START = re.compile(r"""[\[{](?=\s*["\[{])""")
 _DECODER = json.JSONDecoder()
 _MAX_DOCUMENTS = 50  # attempts at parsing documents in one text
+_ANY_QUOTE = re.compile(r"""['"]""")
+_MAX_NESTING = 4  # literals inside literals inside ...
 # What must not remain: a secret member, or a configuration object, whose value is not masked.
+# A quote, escaped as often as nesting needs; a masked value and what may follow it.
+_QUOTE = r"""\\*["']"""
+_AFTER_MASK = rf"""\*\*\*(?:{_QUOTE})?(?=[,}}\])&\s]|$)"""
 _UNMASKED_MEMBER = re.compile(
-    rf"""(?i)["']?(?:{_SECRET_NAME})[\s"'\\]*[:=][\s"'\\]*(?!\*\*\*|b['"]\*\*\*|None\b|null\b|[,}}\])&\s"'\\]|$)"""
+    rf"""(?i)["']?(?:{_SECRET_NAME})[\s"'\\]*[:=][\s"'\\]*"""
+    rf"""(?!{_AFTER_MASK}|b['"]{_AFTER_MASK}|None\b|null\b|[,}}\])&\s"'\\]|$)"""
 )
 # Words every secret member's name holds: the two case-insensitive patterns above are tried
 # just before where one occurs (room for a quote and "aws_"), which is many times faster than
@@ -302,8 +308,9 @@ _UNMASKED_MEMBER = re.compile(
 _NAME_WORDS = (b"secret", b"session", b"access", b"client", b"x-amz-security")
 _NAME_LEAD = 5  # len("'aws_")
 _UNMASKED_CONFIGURATION = re.compile(r"""(?<![A-Za-z])configuration[\s"'\\]*:[\s"'\\]*\{""")
-_MASKED_OBJECT = re.compile(  # a configuration object whose every value is masked
-    r"""(?:[\s"'\\]*[\w.:/-]*[\s"'\\]*:[\s"'\\]*(?:\*\*\*|None|null)[\s"'\\]*,?)*[\s"'\\]*\}"""
+_MASKED_OBJECT = re.compile(  # the rest of a configuration object whose every value is masked
+    rf"""\s*(?:{_QUOTE}[\w.:/ -]*{_QUOTE}\s*:\s*(?:b?{_QUOTE}{_AFTER_MASK}|None|null)"""
+    rf"""\s*(?:,\s*|(?=\}})))*\}}"""
 )
 
 
@@ -335,8 +342,8 @@ def _mask_literals(text: str) -> str:
             continue
         attempts += 1
         match = _LITERAL[quote_match.group()].match(text, begin)
-        if match is None:  # no closing quote (a body cut short): what follows is withheld
-            if _sensitive(text[begin:]):
+        if match is None:  # a bytes literal with no closing quote (a body cut short) is withheld
+            if text[begin] == "b" and _sensitive(text[begin:]):
                 out += [text[position:begin], repr(_Withheld(len(text) - begin))]
                 position = len(text)
                 break
@@ -358,6 +365,48 @@ def _masked_literal_body(literal: str) -> str:
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         masked = _Withheld(len(literal))
     return repr(masked)
+
+
+def _mask_nested_literals(text: str, depth: int) -> str:
+    """Scrub what str or bytes literals with escapes in them hold, at every level of nesting.
+
+    ``repr(ValueError(f"reply was {body!r}"))`` holds a bytes literal inside a
+    str literal: its JSON is escaped twice, and only reading the outer literal
+    shows the inner one as it is.
+    """
+    out: list[str] = []
+    position = attempts = 0
+    for quote_match in _ANY_QUOTE.finditer(text):
+        begin = _literal_start(text, quote_match.start())
+        if begin < position or attempts >= _MAX_DOCUMENTS:
+            continue
+        match = _LITERAL[quote_match.group()].match(text, begin)
+        if match is None:
+            continue
+        literal = match.group()
+        if "\\" not in literal or not _sensitive(literal):
+            # Without escapes the text-level passes read it as it is. Its quotes are its own:
+            # the next literal starts after it.
+            out.append(text[position : match.end()])
+            position = match.end()
+            continue
+        attempts += 1
+        try:
+            value: object = ast.literal_eval(literal)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            continue
+        if isinstance(value, bytes):
+            inner = value.decode("utf-8", "surrogateescape")
+            scrubbed = _scrub_documents(inner, depth + 1)
+            replacement = repr(scrubbed.encode("utf-8", "surrogateescape")) if scrubbed != inner else literal
+        elif isinstance(value, str):
+            scrubbed = _scrub_documents(value, depth + 1)
+            replacement = repr(scrubbed) if scrubbed != value else literal
+        else:
+            continue
+        out += [text[position:begin], replacement]
+        position = match.end()
+    return "".join(out) + text[position:] if out else text
 
 
 def _mask_json_in_text(text: str) -> str:
@@ -468,10 +517,12 @@ def _scrub_text(text: str, forms: Iterable[str], clean: Iterable[str] = ()) -> s
     return text
 
 
-def _scrub_documents(text: str) -> str:
+def _scrub_documents(text: str, depth: int = 0) -> str:
     lowered = text.lower()
-    text = _mask_literals(text)
+    if depth < _MAX_NESTING and "\\" in text:
+        text = _mask_nested_literals(text, depth)
     text = _mask_json_in_text(text)
+    text = _mask_literals(text)
     if "configuration" in lowered:
         text = _CONFIGURATION.sub(_mask_configuration, text)
     text = _replace_matches(

@@ -57,7 +57,7 @@ AWKWARD = st.sampled_from([
     "é", "ß", "☃", "💥", "\\u00e9", '\\"', "\\n", "%", "%2F", "+", "&", "=", "/", " ", ":", ",",
     "b'", '"}', "***",
 ])
-PIECES = st.one_of(AWKWARD, st.characters(), st.text(max_size=3))
+PIECES = st.one_of(AWKWARD, st.characters(codec="utf-8"), st.text(st.characters(codec="utf-8"), max_size=3))
 SECRETS = st.one_of(
     st.lists(PIECES, min_size=4, max_size=24).map(lambda pieces: MARKER + "".join(pieces) + TAIL),
     st.tuples(st.lists(PIECES, min_size=1, max_size=6).map("".join), st.integers(200, 1500)).map(
