@@ -16,6 +16,7 @@ from typing import Any
 
 __all__ = [
     "ActionCategory",
+    "ActionConfigurationPropertyType",
     "ActionOwner",
     "ArtifactLocationType",
     "EncryptionKeyType",
@@ -165,3 +166,15 @@ class FailureType(ValueSet):
     REVISION_OUT_OF_SYNC = "RevisionOutOfSync"
     REVISION_UNAVAILABLE = "RevisionUnavailable"
     SYSTEM_UNAVAILABLE = "SystemUnavailable"
+
+
+class ActionConfigurationPropertyType(ValueSet):
+    """The type of a custom action's configuration property (``ActionConfigurationPropertyType`` in the API).
+
+    Whatever the type, a job carries the property's value as a string;
+    `read_configuration` converts ``Number`` and ``Boolean`` values.
+    """
+
+    STRING = "String"
+    NUMBER = "Number"
+    BOOLEAN = "Boolean"
