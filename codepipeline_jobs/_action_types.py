@@ -12,13 +12,19 @@ from typing import TYPE_CHECKING, Any
 
 from ._convert import unstructure
 from ._errors import ActionTypeConflictError, ValidationError
-from ._models import ActionType, ActionTypeId
 from ._values import ActionOwner
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
-    from ._models import ActionConfigurationProperty, ActionTypeSettings, ArtifactDetails, Tag
+    from ._models import (
+        ActionConfigurationProperty,
+        ActionType,
+        ActionTypeId,
+        ActionTypeSettings,
+        ArtifactDetails,
+        Tag,
+    )
 
 __all__ = [
     "create_params",
@@ -26,9 +32,15 @@ __all__ = [
     "differences",
     "find",
     "params_of",
+    "plain",
     "settle",
     "validate_custom_action_type_owner",
 ]
+
+
+def plain(value: object) -> object:
+    """A value set's member as its plain string (what the wire carries); anything else unchanged."""
+    return str.__str__(value) if isinstance(value, str) else value
 
 
 def describe(action_type_id: ActionTypeId) -> str:
@@ -49,7 +61,7 @@ def create_params(
 ) -> dict[str, Any]:
     """The CreateCustomActionType request, in wire form, absent members left out."""
     params: dict[str, Any] = {
-        "category": str.__str__(category) if isinstance(category, str) else category,
+        "category": plain(category),
         "provider": provider,
         "version": version,
         "inputArtifactDetails": unstructure(input_artifact_details),
@@ -73,10 +85,9 @@ def validate_custom_action_type_owner(action_type: ActionType) -> None:
     """
     owner = action_type.id.owner
     if owner != ActionOwner.CUSTOM:
-        shown = str.__str__(owner) if isinstance(owner, str) else owner
         raise ValidationError(
             "actionType.id.owner",
-            f"CreateCustomActionType registers only owner 'Custom', got {shown!r}",
+            f"CreateCustomActionType registers only owner 'Custom', got {plain(owner)!r}",
         )
 
 
@@ -137,9 +148,15 @@ def differences(declared: ActionType, registered: ActionType) -> tuple[str, ...]
     for member, name in _COMPARED_MEMBERS:
         left: dict[str, Any] = unstructure(getattr(declared, name)) or {}
         right: dict[str, Any] = unstructure(getattr(registered, name)) or {}
-        found.extend(f"{member}.{key}" for key in sorted({*left, *right}) if left.get(key) != right.get(key))
-    ours = {p.name: _comparable_property(unstructure(p)) for p in declared.action_configuration_properties}
-    theirs = {p.name: _comparable_property(unstructure(p)) for p in registered.action_configuration_properties}
+        found.extend(
+            f"{member}.{key}" for key in sorted({*left, *right}) if left.get(key) != right.get(key)
+        )
+    ours = {
+        p.name: _comparable_property(unstructure(p)) for p in declared.action_configuration_properties
+    }
+    theirs = {
+        p.name: _comparable_property(unstructure(p)) for p in registered.action_configuration_properties
+    }
     for name in [*ours, *(n for n in theirs if n not in ours)]:
         if name not in ours or name not in theirs:
             found.append(f"configurationProperties[{name}]")

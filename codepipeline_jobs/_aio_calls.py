@@ -35,7 +35,7 @@ if TYPE_CHECKING:
         ThirdPartyJob,
         ThirdPartyJobDetails,
     )
-    from ._values import ActionCategory, ActionOwner, JobStatus
+    from ._values import ActionCategory, ActionCategoryName, ActionOwner, ActionOwnerName, JobStatus
 
 __all__ = [
     "acknowledge_job",
@@ -224,7 +224,7 @@ async def put_third_party_job_failure_result(
 
 async def create_custom_action_type(
     client: CodePipelineClient,
-    category: ActionCategory,
+    category: ActionCategory | ActionCategoryName,
     provider: str,
     version: str,
     *,
@@ -252,7 +252,7 @@ async def create_custom_action_type(
 
 
 async def delete_custom_action_type(
-    client: CodePipelineClient, category: ActionCategory, provider: str, version: str
+    client: CodePipelineClient, category: ActionCategory | ActionCategoryName, provider: str, version: str
 ) -> None:
     """Delete a custom action type.
 
@@ -264,7 +264,7 @@ async def delete_custom_action_type(
 async def list_action_types(
     client: CodePipelineClient,
     *,
-    action_owner_filter: ActionOwner | None = None,
+    action_owner_filter: ActionOwner | ActionOwnerName | None = None,
     region_filter: str | None = None,
 ) -> list[ActionType]:
     """Every action type, all pages read.

@@ -20,9 +20,9 @@ import functools
 import logging
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from ._action_types import create_params, find, params_of, plain, settle
 from ._convert import structure_reply, unstructure
-from ._errors import MalformedResponseError
-from ._action_types import create_params, find, params_of, settle
+from ._errors import MalformedResponseError, type_description, with_article
 from ._models import (
     ActionType,
     ActionTypeId,
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from mypy_boto3_codepipeline import CodePipelineClient
 
     from ._models import ActionConfigurationProperty, ActionTypeSettings, ArtifactDetails, Tag
-    from ._values import ActionCategory, ActionOwner
+    from ._values import ActionCategory, ActionCategoryName, ActionOwner, ActionOwnerName
 
 __all__ = [
     "PARSER_CRASHES",
@@ -127,6 +127,22 @@ class Call(Generic[R]):
         )
 
 
+def _model(value: object, cls: type[Any], parameter: str, *, optional: bool = False) -> None:
+    """Refuse an argument that is not an instance of the model `cls`, naming the parameter.
+
+    Raises:
+        TypeError: `value` is not a `cls` (nor ``None``, when `optional`).
+    """
+    if isinstance(value, cls) or (optional and value is None):
+        return
+    message = f"{parameter} must be {with_article(cls.__name__)}, got {type_description(value)}"
+    if cls is ActionTypeId and isinstance(value, (str, dict)):
+        message += (
+            ' (e.g. ActionTypeId(category="Build", owner="Custom", provider="MyBuilder", version="1"))'
+        )
+    raise TypeError(message)
+
+
 def _params(**members: Any) -> dict[str, Any]:
     return {name: value for name, value in members.items() if value is not None}
 
@@ -189,6 +205,7 @@ class requests:  # noqa: N801 - a namespace, read as ``requests.poll_for_jobs(..
         query_param: Mapping[str, str] | None = None,
     ) -> Call[list[Job]]:
         """PollForJobs."""
+        _model(action_type_id, ActionTypeId, "action_type_id")
         params = _params(
             actionTypeId=unstructure(action_type_id),
             maxBatchSize=max_batch_size,
@@ -219,6 +236,8 @@ class requests:  # noqa: N801 - a namespace, read as ``requests.poll_for_jobs(..
         output_variables: Mapping[str, str] | None = None,
     ) -> Call[None]:
         """PutJobSuccessResult."""
+        _model(current_revision, CurrentRevision, "current_revision", optional=True)
+        _model(execution_details, ExecutionDetails, "execution_details", optional=True)
         params = _params(
             jobId=job_id,
             currentRevision=unstructure(current_revision),
@@ -239,6 +258,8 @@ class requests:  # noqa: N801 - a namespace, read as ``requests.poll_for_jobs(..
         execution_details: ExecutionDetails | None = None,
     ) -> Call[None]:
         """PutThirdPartyJobSuccessResult."""
+        _model(current_revision, CurrentRevision, "current_revision", optional=True)
+        _model(execution_details, ExecutionDetails, "execution_details", optional=True)
         params = _params(
             jobId=job_id,
             clientToken=client_token,
@@ -269,6 +290,7 @@ class requests:  # noqa: N801 - a namespace, read as ``requests.poll_for_jobs(..
     @staticmethod
     def put_job_failure_result(job_id: str, failure_details: FailureDetails) -> Call[None]:
         """PutJobFailureResult."""
+        _model(failure_details, FailureDetails, "failure_details")
         params = _params(jobId=job_id, failureDetails=unstructure(failure_details))
         return Call("PutJobFailureResult", "put_job_failure_result", params, _ignore_reply,
                     lambda _: logger.debug("reported failure of job %s: %s", job_id, failure_details.type))
@@ -278,6 +300,7 @@ class requests:  # noqa: N801 - a namespace, read as ``requests.poll_for_jobs(..
         action_type_id: ActionTypeId, *, max_batch_size: int | None = None
     ) -> Call[list[ThirdPartyJob]]:
         """PollForThirdPartyJobs."""
+        _model(action_type_id, ActionTypeId, "action_type_id")
         params = _params(actionTypeId=unstructure(action_type_id), maxBatchSize=max_batch_size)
         provider = action_type_id.provider
         return Call(
@@ -310,6 +333,7 @@ class requests:  # noqa: N801 - a namespace, read as ``requests.poll_for_jobs(..
         job_id: str, client_token: str, failure_details: FailureDetails
     ) -> Call[None]:
         """PutThirdPartyJobFailureResult."""
+        _model(failure_details, FailureDetails, "failure_details")
         params = _params(
             jobId=job_id, clientToken=client_token, failureDetails=unstructure(failure_details)
         )
@@ -338,7 +362,7 @@ class requests:  # noqa: N801 - a namespace, read as ``requests.poll_for_jobs(..
     def delete_custom_action_type(category: str, provider: str, version: str) -> Call[None]:
         """DeleteCustomActionType."""
         params = _params(
-            category=str.__str__(category) if isinstance(category, str) else category,
+            category=plain(category),
             provider=provider,
             version=version,
         )
@@ -356,9 +380,7 @@ class requests:  # noqa: N801 - a namespace, read as ``requests.poll_for_jobs(..
     ) -> Call[tuple[list[ActionType], str | None]]:
         """ListActionTypes, one page: the action types and the token of the next page."""
         params = _params(
-            actionOwnerFilter=(
-                str.__str__(action_owner_filter) if isinstance(action_owner_filter, str) else None
-            ),
+            actionOwnerFilter=plain(action_owner_filter),
             regionFilter=region_filter,
             nextToken=next_token,
         )
@@ -430,6 +452,7 @@ def poll_for_jobs(
         The jobs, possibly none. Acknowledge each with `acknowledge_job` before working on it.
 
     Raises:
+        TypeError: `action_type_id` is not an `ActionTypeId`; nothing was sent.
         NotCustomActionError: The owner is not ``Custom``; nothing was sent.
         ValidationError: Another parameter breaks a rule; nothing was sent.
         MalformedResponseError: The reply could not be read.
@@ -489,6 +512,8 @@ def put_job_success_result(
             (without `continuation_token`), at most 122,880 bytes together.
 
     Raises:
+        TypeError: `current_revision` or `execution_details` is not of its model class;
+            nothing was sent.
         ValidationError: A parameter breaks a rule; nothing was sent.
         botocore.exceptions.ClientError: The service refused the report
             (e.g. ``InvalidJobStateException`` when the job was already reported).
@@ -522,6 +547,8 @@ def put_third_party_job_success_result(
         execution_details: A summary, an external id and percent complete.
 
     Raises:
+        TypeError: `current_revision` or `execution_details` is not of its model class;
+            nothing was sent.
         ValidationError: A parameter breaks a rule; nothing was sent.
         botocore.exceptions.ClientError: The service refused the report.
     """
@@ -579,6 +606,7 @@ def put_job_failure_result(
         failure_details: Why it failed; see `FailureDetails.from_exception`.
 
     Raises:
+        TypeError: `failure_details` is not a `FailureDetails`; nothing was sent.
         ValidationError: A parameter breaks a rule (e.g. an empty message); nothing was sent.
         botocore.exceptions.ClientError: The service refused the report.
     """
@@ -593,6 +621,7 @@ def poll_for_third_party_jobs(
     Returns ids only; read each job with `get_third_party_job_details`.
 
     Raises:
+        TypeError: `action_type_id` is not an `ActionTypeId`; nothing was sent.
         NotThirdPartyActionError: The owner is not ``ThirdParty``; nothing was sent.
         ValidationError: Another parameter breaks a rule; nothing was sent.
         MalformedResponseError: The reply could not be read.
@@ -635,6 +664,7 @@ def put_third_party_job_failure_result(
     """Report that a partner action job failed (PutThirdPartyJobFailureResult).
 
     Raises:
+        TypeError: `failure_details` is not a `FailureDetails`; nothing was sent.
         ValidationError: A parameter breaks a rule; nothing was sent.
         botocore.exceptions.ClientError: The service refused the report.
     """
@@ -647,7 +677,7 @@ def put_third_party_job_failure_result(
 
 def create_custom_action_type(
     client: CodePipelineClient,
-    category: ActionCategory,
+    category: ActionCategory | ActionCategoryName,
     provider: str,
     version: str,
     *,
@@ -712,7 +742,7 @@ def create_custom_action_type(
 
 
 def delete_custom_action_type(
-    client: CodePipelineClient, category: ActionCategory, provider: str, version: str
+    client: CodePipelineClient, category: ActionCategory | ActionCategoryName, provider: str, version: str
 ) -> None:
     """Delete a custom action type (DeleteCustomActionType).
 
@@ -729,7 +759,7 @@ def delete_custom_action_type(
 def list_action_types(
     client: CodePipelineClient,
     *,
-    action_owner_filter: ActionOwner | None = None,
+    action_owner_filter: ActionOwner | ActionOwnerName | None = None,
     region_filter: str | None = None,
 ) -> list[ActionType]:
     """Every action type of the account and Region, all pages read (ListActionTypes).

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import sys
 import typing
-from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import attrs
@@ -37,11 +36,13 @@ from ._models import (
     ActionTypeSettings,
     ArtifactDetails,
 )
-from ._values import ActionConfigurationPropertyType, ActionOwner
+from ._values import ActionCategory, ActionConfigurationPropertyType, ActionOwner, to_value_set
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
     from ._models import Job, JobDetails, ThirdPartyJobDetails
-    from ._values import ActionCategory, ActionCategoryName
+    from ._values import ActionCategoryName
 
 if sys.version_info >= (3, 12):  # pragma: no cover - depends on the interpreter
     from typing import dataclass_transform
@@ -64,7 +65,7 @@ _Cls = TypeVar("_Cls", bound=type)
 #: The key of a field's `_Declared` in its attrs metadata.
 _METADATA_KEY = "codepipeline_jobs.config_property"
 
-_TYPES: Mapping[Any, ActionConfigurationPropertyType] = {
+_TYPES: dict[Any, ActionConfigurationPropertyType] = {
     str: ActionConfigurationPropertyType.STRING,
     int: ActionConfigurationPropertyType.NUMBER,
     bool: ActionConfigurationPropertyType.BOOLEAN,
@@ -82,7 +83,7 @@ class _Declared:
     description: str | None
 
 
-def _masked_repr(value: object) -> str:
+def _masked_repr(_: object) -> str:
     return repr(MASK)
 
 
@@ -150,7 +151,9 @@ def config_property(
     )
 
 
-@dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(config_property, attrs.field))
+@dataclass_transform(
+    kw_only_default=True, frozen_default=True, field_specifiers=(config_property, attrs.field)
+)
 def config_class(cls: _Cls) -> _Cls:
     """Make a class a configuration class: frozen, keyword-only attrs, fields from `config_property`.
 
@@ -175,7 +178,7 @@ def config_class(cls: _Cls) -> _Cls:
 
 
 def _declared_fields(cls: type[Any]) -> list[tuple[attrs.Attribute[Any], _Declared, Any]]:
-    if not (isinstance(cls, type) and attrs.has(cls)):
+    if not attrs.has(cls):
         msg = f"a configuration class must be an attrs class, got {cls!r}"
         raise TypeError(msg)
     hints = typing.get_type_hints(cls)
@@ -349,6 +352,10 @@ def read_user_parameters(job: Job, cls: type[_C]) -> _C:
 # --- the declared action ------------------------------------------------------------------
 
 
+def _category(value: ActionCategory | ActionCategoryName) -> ActionCategory:
+    return to_value_set(ActionCategory, value, "CustomAction.category")
+
+
 _NO_ARTIFACTS = ArtifactDetails(minimum_count=0, maximum_count=0)
 
 
@@ -374,7 +381,7 @@ class CustomAction(Generic[_C]):
         ```
     """
 
-    category: ActionCategory = attrs.field(converter=lambda value: _category(value))
+    category: ActionCategory = attrs.field(converter=_category)
     """The action's category (``"Build"``, ``"Deploy"``, ...)."""
     provider: str
     """The provider name (1-35 of ``[0-9A-Za-z_-]``)."""
@@ -467,9 +474,3 @@ class CustomAction(Generic[_C]):
         handle.__qualname__ = getattr(function, "__qualname__", "handle")
         handle.__doc__ = function.__doc__
         return handle
-
-
-def _category(value: ActionCategory | ActionCategoryName) -> ActionCategory:
-    from ._values import ActionCategory  # noqa: PLC0415 - the value set is loaded with the models
-
-    return ActionCategory(str.__str__(value)) if isinstance(value, str) else value

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
 
-from ._errors import MalformedResponseError
+from ._errors import MalformedResponseError, with_article
 from ._fastread import Compiler
 from ._models import FrozenMap
 from ._values import ValueSet
@@ -207,8 +207,8 @@ def _structure_str_map(value: object, _: object) -> FrozenMap[str]:
     for key, item in pairs.items():
         if not isinstance(key, str) or not isinstance(item, str):
             raise _Problem(
-                f"expected an object of strings, got a {_type_name(item)} value"
-                f" under a {_type_name(key)} key"
+                f"expected an object of strings, got {with_article(_type_name(item))} value"
+                f" under {with_article(_type_name(key))} key"
             )
         items[key] = item
     return FrozenMap(items)
@@ -266,7 +266,8 @@ def configure_converter(conv: cattrs.Converter) -> None:
     conv.register_unstructure_hook(_dt.datetime, lambda value: value)
     # Value sets are str subclasses: registered by class, so the most specific hook wins.
     conv.register_structure_hook(ValueSet, _structure_value_set)
-    conv.register_unstructure_hook(ValueSet, lambda value: value.value)
+    # The plain string, whatever str (sub)class holds it.
+    conv.register_unstructure_hook(ValueSet, str.__str__)
     conv.register_structure_hook_factory(_is_tuple_of, _make_tuple_structure)
     conv.register_structure_hook_factory(_is_optional, _make_optional_structure)
     conv.register_structure_hook_func(_is_str_map, _structure_str_map)

@@ -32,7 +32,41 @@ __all__ = [
     "NotThirdPartyActionError",
     "OutputVariablesTooLargeError",
     "ValidationError",
+    "counted",
+    "type_description",
+    "with_article",
 ]
+
+
+# --- the words of messages -------------------------------------------------------------------
+
+
+def with_article(noun: str) -> str:
+    """`noun` after "a" or "an" as it is read aloud: "an int", "a str", "an 8-character string".
+
+    A leading number is read as a word: "an" for 8, 11, 18, 80-89, 800-899, 11,000, ...
+    """
+    head = noun.split("-", 1)[0].split(" ", 1)[0].replace(",", "").replace("_", "")
+    if head.isdigit():
+        digits = head.lstrip("0") or "0"
+        # eleven, eighteen: also eleven thousand, eighteen million, ...
+        eleven = len(digits) % 3 == 2 and digits[:2] in ("11", "18")
+        return f"{'an' if digits.startswith('8') or eleven else 'a'} {noun}"
+    return f"{'an' if noun[:1].lower() in 'aeio' else 'a'} {noun}"
+
+
+def counted(count: int, singular: str, many: str | None = None) -> str:
+    """A count and its noun in the right number: "1 character", "2 characters", "1 entry"."""
+    if count == 1:
+        return f"{count} {singular}"
+    return f"{count} {many if many is not None else singular + 's'}"
+
+
+def type_description(value: object) -> str:
+    """The kind of a value, for a message: "None", "a bool", "an int", "a list"."""
+    if value is None:
+        return "None"
+    return with_article(type(value).__name__)
 
 
 class CodePipelineJobsError(Exception):

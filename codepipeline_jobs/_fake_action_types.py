@@ -157,13 +157,13 @@ class ActionTypeBook:
                 msg = f"configuration property {key!r} is not a property of {name}"
                 raise ValueError(msg)
         for prop in properties:
-            value = configuration.get(prop["name"])
-            if value is None:
+            given = configuration.get(prop["name"])
+            if given is None:
                 if prop["required"]:
                     msg = f"configuration property {prop['name']!r} of {name} is required"
                     raise ValueError(msg)
                 continue
-            if prop.get("queryable") and not _QUERYABLE_VALUE.fullmatch(value):
+            if prop.get("queryable") and not _QUERYABLE_VALUE.fullmatch(given):
                 msg = (
                     f"configuration property {prop['name']!r} is queryable: its value must be "
                     "1-20 characters of [A-Za-z0-9_-]"

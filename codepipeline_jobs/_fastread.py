@@ -34,7 +34,7 @@ from typing import Any
 import attrs
 
 from ._models import FrozenMap
-from ._values import ValueSet
+from ._values import ValueSet, is_value_set_converter
 
 __all__ = ["Compiler", "Mismatch"]
 
@@ -133,8 +133,9 @@ def _slot_setters(cls: type[Any]) -> dict[str, Callable[[Any, Any], None]] | Non
     """The slot setters of a plain slotted attrs class, or None when it is not one.
 
     Plain means: instances hold nothing but the fields, in slots; ``__init__``
-    is attrs' own and does nothing else (no validators, converters, hooks).
-    Filling the slots of ``object.__new__(cls)`` then builds the same instance.
+    is attrs' own and does nothing else (no validators, hooks, converters other
+    than the value-set ones, which convert a `str` exactly as `_emit_read` reads
+    it). Filling the slots of ``object.__new__(cls)`` then builds the same instance.
     """
     if not attrs.has(cls) or cls.__new__ is not object.__new__:
         return None
@@ -145,7 +146,12 @@ def _slot_setters(cls: type[Any]) -> dict[str, Callable[[Any, Any], None]] | Non
     if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
         return None
     fields = attrs.fields(cls)
-    if any(not a.init or a.validator is not None or a.converter is not None for a in fields):
+    if any(
+        not a.init
+        or a.validator is not None
+        or (a.converter is not None and not is_value_set_converter(a.converter))
+        for a in fields
+    ):
         return None
     slots: dict[str, Any] = {}
     for klass in cls.__mro__[:-1]:

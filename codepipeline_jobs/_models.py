@@ -8,6 +8,13 @@ a reader of the AWS documentation finds each field by rule.
 The classes know nothing of the wire format: the camelCase dictionaries boto3
 speaks are read and written by the converter in `codepipeline_jobs.converter`.
 
+A field typed with a value set takes its member or the plain string the AWS
+documentation writes: ``ActionTypeId(category="Build", owner="Custom", ...)``
+type-checks (the converters below are typed with the value set's `Literal`
+alias, and mypy's attrs plugin and pyright read ``__init__`` from them) and is
+equal to the one built from `ActionCategory.BUILD`; the field always holds the
+value set's member.
+
 Secrets are kept out of ``repr()``: the secret key and session token of
 `AWSSessionCredentials`, and the values of an `ActionConfiguration` (the API
 reference warns they may hold secrets). `attrs.asdict`, `unstructure` and
@@ -26,15 +33,27 @@ import attrs
 
 from ._values import (
     ActionCategory,
+    ActionCategoryName,
     ActionConfigurationPropertyType,
+    ActionConfigurationPropertyTypeName,
     ActionOwner,
+    ActionOwnerName,
     ArtifactLocationType,
+    ArtifactLocationTypeName,
     EncryptionKeyType,
+    EncryptionKeyTypeName,
     ExecutionMode,
+    ExecutionModeName,
     ExecutionType,
+    ExecutionTypeName,
     FailureType,
+    FailureTypeName,
     PipelineExecutionStatus,
+    PipelineExecutionStatusName,
     TriggerType,
+    TriggerTypeName,
+    mark_value_set_converters,
+    to_value_set,
 )
 
 __all__ = [
@@ -216,6 +235,68 @@ def model_methods(cls: _C) -> _C:
     return cls
 
 
+# --- fields typed with a value set ----------------------------------------------------------
+#
+# Each converts what its field is given with `to_value_set`: a member stays, any `str` becomes
+# the value set's member (an unknown one too, as reading a reply does), anything else is a
+# TypeError naming the field. The parameter types are what type checkers take for ``__init__``.
+
+
+def _category(value: ActionCategory | ActionCategoryName) -> ActionCategory:
+    return to_value_set(ActionCategory, value, "ActionTypeId.category")
+
+
+def _owner(value: ActionOwner | ActionOwnerName) -> ActionOwner:
+    return to_value_set(ActionOwner, value, "ActionTypeId.owner")
+
+
+def _artifact_location_type(
+    value: ArtifactLocationType | ArtifactLocationTypeName | None,
+) -> ArtifactLocationType | None:
+    return None if value is None else to_value_set(ArtifactLocationType, value, "ArtifactLocation.type")
+
+
+def _encryption_key_type(value: EncryptionKeyType | EncryptionKeyTypeName) -> EncryptionKeyType:
+    return to_value_set(EncryptionKeyType, value, "EncryptionKey.type")
+
+
+def _failure_type(value: FailureType | FailureTypeName) -> FailureType:
+    return to_value_set(FailureType, value, "FailureDetails.type")
+
+
+def _trigger_type(value: TriggerType | TriggerTypeName | None) -> TriggerType | None:
+    return None if value is None else to_value_set(TriggerType, value, "ExecutionTrigger.trigger_type")
+
+
+def _execution_status(
+    value: PipelineExecutionStatus | PipelineExecutionStatusName | None,
+) -> PipelineExecutionStatus | None:
+    if value is None:
+        return None
+    return to_value_set(PipelineExecutionStatus, value, "PipelineExecution.status")
+
+
+def _execution_mode(value: ExecutionMode | ExecutionModeName | None) -> ExecutionMode | None:
+    return None if value is None else to_value_set(ExecutionMode, value, "PipelineExecution.execution_mode")
+
+
+def _execution_type(value: ExecutionType | ExecutionTypeName | None) -> ExecutionType | None:
+    return None if value is None else to_value_set(ExecutionType, value, "PipelineExecution.execution_type")
+
+
+mark_value_set_converters(
+    _category,
+    _owner,
+    _artifact_location_type,
+    _encryption_key_type,
+    _failure_type,
+    _trigger_type,
+    _execution_status,
+    _execution_mode,
+    _execution_type,
+)
+
+
 # --- identifying an action ------------------------------------------------------------------
 
 
@@ -224,20 +305,18 @@ def model_methods(cls: _C) -> _C:
 class ActionTypeId:
     """Identifies an action type: the four values a job worker polls for.
 
+    `category` and `owner` take the plain strings of the AWS documentation or
+    the members of `ActionCategory` and `ActionOwner`, alike.
+
     Example:
         ```python
-        ActionTypeId(
-            category=ActionCategory.BUILD,
-            owner=ActionOwner.CUSTOM,
-            provider="MyBuilder",
-            version="1",
-        )
+        ActionTypeId(category="Build", owner="Custom", provider="MyBuilder", version="1")
         ```
     """
 
-    category: ActionCategory
+    category: ActionCategory = attrs.field(converter=_category)
     """The kind of action: ``Build``, ``Test``, ``Deploy``, ..."""
-    owner: ActionOwner
+    owner: ActionOwner = attrs.field(converter=_owner)
     """``Custom`` for custom actions, ``ThirdParty`` for partner actions, ``AWS`` for AWS's own."""
     provider: str
     """The provider name registered for the action type (1-35 of ``[0-9A-Za-z_-]``)."""
@@ -320,7 +399,7 @@ class S3ArtifactLocation:
 class ArtifactLocation:
     """Where an artifact is stored."""
 
-    type: ArtifactLocationType | None = None
+    type: ArtifactLocationType | None = attrs.field(default=None, converter=_artifact_location_type)
     """The kind of store; ``S3`` is the only one today."""
     s3_location: S3ArtifactLocation | None = None
     """The S3 bucket and key, when `type` is ``S3``."""
@@ -371,7 +450,7 @@ class EncryptionKey:
 
     id: str
     """A KMS key id, key ARN or alias ARN."""
-    type: EncryptionKeyType
+    type: EncryptionKeyType = attrs.field(converter=_encryption_key_type)
     """The kind of key; ``KMS`` is the only one today."""
 
 
@@ -509,10 +588,15 @@ class FailureDetails:
     """Why a job failed, reported with a failure result.
 
     Build one from an exception with `FailureDetails.from_exception`.
+
+    Example:
+        ```python
+        FailureDetails(type="ConfigurationError", message="the action needs a ProjectName")
+        ```
     """
 
-    type: FailureType
-    """The kind of failure."""
+    type: FailureType = attrs.field(converter=_failure_type)
+    """The kind of failure: ``"JobFailed"``, ``"ConfigurationError"``, ..."""
     message: str
     """What went wrong (1-5000 characters)."""
     external_execution_id: str | None = None
@@ -523,7 +607,7 @@ class FailureDetails:
         cls,
         exc: BaseException,
         *,
-        type: FailureType = FailureType.JOB_FAILED,
+        type: FailureType | FailureTypeName = FailureType.JOB_FAILED,
         job: Job | JobDetails | ThirdPartyJobDetails | None = None,
         external_execution_id: str | None = None,
     ) -> FailureDetails:
@@ -537,7 +621,8 @@ class FailureDetails:
 
         Args:
             exc: The exception to describe.
-            type: The kind of failure to report.
+            type: The kind of failure to report: a `FailureType` or its string value
+                (``"ConfigurationError"``).
             job: The job the exception happened in, whose secrets are masked.
             external_execution_id: The id of the work in your own system.
 
@@ -599,7 +684,7 @@ class ResolvedPipelineVariable:
 class ExecutionTrigger:
     """What started a pipeline execution."""
 
-    trigger_type: TriggerType | None = None
+    trigger_type: TriggerType | None = attrs.field(default=None, converter=_trigger_type)
     """The kind of trigger."""
     trigger_detail: str | None = None
     """Details, such as the user or the webhook that started it."""
@@ -625,7 +710,7 @@ class PipelineExecution:
     """The version of the pipeline structure the execution runs."""
     pipeline_execution_id: str | None = None
     """The execution's id."""
-    status: PipelineExecutionStatus | None = None
+    status: PipelineExecutionStatus | None = attrs.field(default=None, converter=_execution_status)
     """Where the execution stands."""
     status_summary: str | None = None
     """A summary of the status, e.g. why it failed or stopped."""
@@ -635,9 +720,9 @@ class PipelineExecution:
     """Pipeline-level variables and their values."""
     trigger: ExecutionTrigger | None = None
     """What started the execution."""
-    execution_mode: ExecutionMode | None = None
+    execution_mode: ExecutionMode | None = attrs.field(default=None, converter=_execution_mode)
     """The pipeline's execution mode."""
-    execution_type: ExecutionType | None = None
+    execution_type: ExecutionType | None = attrs.field(default=None, converter=_execution_type)
     """A normal execution or a rollback."""
     rollback_metadata: PipelineRollbackMetadata | None = None
     """For a rollback: what it rolled back to."""
@@ -645,6 +730,17 @@ class PipelineExecution:
 
 
 # --- action types ---------------------------------------------------------------------------
+
+
+def _property_type(
+    value: ActionConfigurationPropertyType | ActionConfigurationPropertyTypeName | None,
+) -> ActionConfigurationPropertyType | None:
+    if value is None:
+        return None
+    return to_value_set(ActionConfigurationPropertyType, value, "ActionConfigurationProperty.type")
+
+
+mark_value_set_converters(_property_type)
 
 
 @model_methods
@@ -707,8 +803,10 @@ class ActionConfigurationProperty:
     """Whether PollForJobs can filter on it (``queryParam``); at most one property is."""
     description: str | None = None
     """What the property is for, shown in the console (1-160 characters)."""
-    type: ActionConfigurationPropertyType | None = None
-    """``String``, ``Number`` or ``Boolean``; jobs carry every value as a string."""
+    type: ActionConfigurationPropertyType | None = attrs.field(
+        default=None, converter=_property_type
+    )
+    """``"String"``, ``"Number"`` or ``"Boolean"``; jobs carry every value as a string."""
 
 
 @model_methods

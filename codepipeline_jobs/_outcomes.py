@@ -14,12 +14,20 @@ import attrs
 
 from ._calls import Call, requests
 from ._models import CurrentRevision, ExecutionDetails, FailureDetails, model_methods
-from ._values import FailureType
+from ._values import FailureType, FailureTypeName, mark_value_set_converters, to_value_set
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = ["Continuation", "Failure", "Outcome", "Success", "report_call"]
+
+
+# A `FailureType` or its plain string, as in `codepipeline_jobs._models`.
+def _failure_type(value: FailureType | FailureTypeName) -> FailureType:
+    return to_value_set(FailureType, value, "Failure.type")
+
+
+mark_value_set_converters(_failure_type)
 
 
 @model_methods
@@ -69,16 +77,19 @@ class Continuation:
 class Failure:
     """The job failed: reported with PutJobFailureResult.
 
+    `type` takes a `FailureType` or its plain string value.
+
     Example:
         ```python
         return Failure("tests failed: 3 of 120", external_execution_id=run_id)
+        return Failure("the action needs a ProjectName", "ConfigurationError")
         ```
     """
 
     message: str
     """What went wrong (1-5000 characters); shown in the console."""
-    type: FailureType = FailureType.JOB_FAILED
-    """The kind of failure."""
+    type: FailureType = attrs.field(default=FailureType.JOB_FAILED, converter=_failure_type)
+    """The kind of failure: ``"JobFailed"`` (the default), ``"ConfigurationError"``, ..."""
     external_execution_id: str | None = attrs.field(default=None, kw_only=True)
     """The id of the work in your own system."""
 

@@ -26,6 +26,9 @@ from ._errors import (
     NotThirdPartyActionError,
     OutputVariablesTooLargeError,
     ValidationError,
+    counted,
+    type_description,
+    with_article,
 )
 from ._values import ActionOwner
 
@@ -93,13 +96,11 @@ def _describe(shape: Shape, value: object) -> str:
     """What was found: the value itself for identifiers, its size or type otherwise."""
     if isinstance(value, str):
         if shape.name in _QUOTABLE_SHAPES and len(value) <= _QUOTE_LIMIT:
-            return repr(value)
-        return f"a {len(value)}-character string"
-    if isinstance(value, bool):
-        return "a bool"
-    if isinstance(value, int) and shape.name in _QUOTABLE_SHAPES:
+            return repr(str.__str__(value))  # a value set's member quoted as its plain string
+        return with_article(f"{len(value)}-character string") if value else "an empty string"
+    if isinstance(value, int) and not isinstance(value, bool) and shape.name in _QUOTABLE_SHAPES:
         return repr(value)
-    return f"a {type(value).__name__}"
+    return type_description(value)
 
 
 def _check(shape: Shape, value: object, path: str) -> None:  # noqa: PLR0912 - one branch per shape kind
@@ -154,11 +155,13 @@ def _check_string(shape: Shape, value: object, path: str) -> None:
     meta = shape.metadata
     if "min" in meta and len(value) < meta["min"]:
         raise ValidationError(
-            path, f"must be at least {meta['min']} characters, got {_describe(shape, value)}"
+            path,
+            f"must be at least {counted(meta['min'], 'character')}, got {_describe(shape, value)}",
         )
     if "max" in meta and len(value) > meta["max"]:
         raise ValidationError(
-            path, f"must be at most {meta['max']} characters, got {_describe(shape, value)}"
+            path,
+            f"must be at most {counted(meta['max'], 'character')}, got {_describe(shape, value)}",
         )
     if "pattern" in meta and not _pattern(meta["pattern"]).fullmatch(value):
         raise ValidationError(
@@ -177,11 +180,12 @@ def _check_map(shape: Shape, value: object, path: str) -> None:
     pairs: Mapping[Any, Any] = value  # pyright: ignore[reportUnknownVariableType]
     meta = shape.metadata
     if "min" in meta and len(pairs) < meta["min"]:
-        raise ValidationError(path, f"must have at least {meta['min']} entries")
+        raise ValidationError(
+            path, f"must have at least {counted(meta['min'], 'entry', 'entries')}, got {len(pairs)}"
+        )
     if "max" in meta and len(pairs) > meta["max"]:
         raise ValidationError(
-            path, f"must have at most {meta['max']} entr{'y' if meta['max'] == 1 else 'ies'}, "
-            f"got {len(pairs)}"
+            path, f"must have at most {counted(meta['max'], 'entry', 'entries')}, got {len(pairs)}"
         )
     key_shape: Shape = shape.key
     value_shape: Shape = shape.value
@@ -210,8 +214,11 @@ def _check_output_variables(params: Mapping[str, Any]) -> None:
 
 def _owner_of(action_type_id: ActionTypeId | Mapping[str, Any]) -> object:
     if isinstance(action_type_id, Mapping):
-        return action_type_id.get("owner")
-    return action_type_id.owner
+        owner: object = action_type_id.get("owner")
+    else:
+        owner = action_type_id.owner
+    # A member of ActionOwner is quoted as its plain string, like the wire form.
+    return str.__str__(owner) if isinstance(owner, str) else owner
 
 
 def validate_custom_owner(action_type_id: ActionTypeId | Mapping[str, Any]) -> None:

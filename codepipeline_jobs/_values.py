@@ -6,30 +6,56 @@ we have never seen must not crash a worker, so every value set here is a
 `str` enum whose unknown values come back unchanged: ``ActionCategory("Quantum")``
 is an `ActionCategory` equal to the string ``"Quantum"``, with
 `ValueSet.is_known` false.
+
+Next to each value set, a `Literal` alias names its known values as plain strings
+(`ActionCategoryName` is ``Literal["Source", "Build", ...]``): the models' fields
+accept a member or one of those strings, so ``category="Build"``, as the AWS
+documentation writes it, type-checks and ``category="Bogus"`` does not. Use the
+aliases in your own annotations, as mypy-boto3's ``literals`` are used.
 """
 
 from __future__ import annotations
 
 import enum
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
+
+from ._errors import type_description, with_article
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = [
     "ActionCategory",
+    "ActionCategoryName",
     "ActionConfigurationPropertyType",
+    "ActionConfigurationPropertyTypeName",
     "ActionOwner",
+    "ActionOwnerName",
     "ArtifactLocationType",
+    "ArtifactLocationTypeName",
     "EncryptionKeyType",
+    "EncryptionKeyTypeName",
     "ExecutionMode",
+    "ExecutionModeName",
     "ExecutionType",
+    "ExecutionTypeName",
     "FailureType",
+    "FailureTypeName",
     "JobStatus",
+    "JobStatusName",
     "PipelineExecutionStatus",
+    "PipelineExecutionStatusName",
     "TriggerType",
+    "TriggerTypeName",
     "ValueSet",
+    "is_value_set_converter",
+    "mark_value_set_converters",
+    "to_value_set",
 ]
 
 _pseudo_lock = threading.Lock()
+_V = TypeVar("_V", bound="ValueSet")
 
 
 class ValueSet(str, enum.Enum):
@@ -50,14 +76,16 @@ class ValueSet(str, enum.Enum):
     def _missing_(cls, value: object) -> Any:
         if not isinstance(value, str):
             return None
+        # The plain string: a str subclass (another value set's member, say) is not kept.
+        plain = str.__str__(value)
         with _pseudo_lock:
-            known = cls._value2member_map_.get(value)
+            known = cls._value2member_map_.get(plain)
             if known is not None:
                 return known
-            member = str.__new__(cls, value)
-            member._name_ = value
-            member._value_ = value
-            cls._value2member_map_[value] = member
+            member = str.__new__(cls, plain)
+            member._name_ = plain
+            member._value_ = plain
+            cls._value2member_map_[plain] = member
             return member
 
     @property
@@ -66,6 +94,13 @@ class ValueSet(str, enum.Enum):
         # By identity: a pseudo-member whose value spells a member's *name*
         # (``ActionCategory("BUILD")``) is not the known member ``BUILD``.
         return type(self).__members__.get(self._name_) is self
+
+
+ActionCategoryName: TypeAlias = Literal["Source", "Build", "Deploy", "Test", "Invoke", "Approval", "Compute"]
+"""The known values of `ActionCategory` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``ActionCategory | ActionCategoryName`` takes a member or one of these
+strings, as the fields of the models do."""
 
 
 class ActionCategory(ValueSet):
@@ -80,6 +115,13 @@ class ActionCategory(ValueSet):
     COMPUTE = "Compute"
 
 
+ActionOwnerName: TypeAlias = Literal["AWS", "ThirdParty", "Custom"]
+"""The known values of `ActionOwner` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``ActionOwner | ActionOwnerName`` takes a member or one of these
+strings, as the fields of the models do."""
+
+
 class ActionOwner(ValueSet):
     """Who created an action type (``ActionOwner`` in the API)."""
 
@@ -88,16 +130,45 @@ class ActionOwner(ValueSet):
     CUSTOM = "Custom"
 
 
+ArtifactLocationTypeName: TypeAlias = Literal["S3"]
+"""The known values of `ArtifactLocationType` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``ArtifactLocationType | ArtifactLocationTypeName`` takes a member or one of these
+strings, as the fields of the models do."""
+
+
 class ArtifactLocationType(ValueSet):
     """Where an artifact is stored (``ArtifactLocationType`` in the API)."""
 
     S3 = "S3"
 
 
+EncryptionKeyTypeName: TypeAlias = Literal["KMS"]
+"""The known values of `EncryptionKeyType` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``EncryptionKeyType | EncryptionKeyTypeName`` takes a member or one of these
+strings, as the fields of the models do."""
+
+
 class EncryptionKeyType(ValueSet):
     """The kind of key that encrypts artifacts (``EncryptionKeyType`` in the API)."""
 
     KMS = "KMS"
+
+
+PipelineExecutionStatusName: TypeAlias = Literal[
+    "Cancelled",
+    "InProgress",
+    "Stopped",
+    "Stopping",
+    "Succeeded",
+    "Superseded",
+    "Failed",
+]
+"""The known values of `PipelineExecutionStatus` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``PipelineExecutionStatus | PipelineExecutionStatusName`` takes a member or one of these
+strings, as the fields of the models do."""
 
 
 class PipelineExecutionStatus(ValueSet):
@@ -110,6 +181,23 @@ class PipelineExecutionStatus(ValueSet):
     SUCCEEDED = "Succeeded"
     SUPERSEDED = "Superseded"
     FAILED = "Failed"
+
+
+TriggerTypeName: TypeAlias = Literal[
+    "CreatePipeline",
+    "StartPipelineExecution",
+    "PollForSourceChanges",
+    "Webhook",
+    "CloudWatchEvent",
+    "PutActionRevision",
+    "WebhookV2",
+    "ManualRollback",
+    "AutomatedRollback",
+]
+"""The known values of `TriggerType` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``TriggerType | TriggerTypeName`` takes a member or one of these
+strings, as the fields of the models do."""
 
 
 class TriggerType(ValueSet):
@@ -126,6 +214,13 @@ class TriggerType(ValueSet):
     AUTOMATED_ROLLBACK = "AutomatedRollback"
 
 
+ExecutionModeName: TypeAlias = Literal["QUEUED", "SUPERSEDED", "PARALLEL"]
+"""The known values of `ExecutionMode` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``ExecutionMode | ExecutionModeName`` takes a member or one of these
+strings, as the fields of the models do."""
+
+
 class ExecutionMode(ValueSet):
     """How a pipeline runs concurrent executions (``ExecutionMode`` in the API)."""
 
@@ -134,11 +229,33 @@ class ExecutionMode(ValueSet):
     PARALLEL = "PARALLEL"
 
 
+ExecutionTypeName: TypeAlias = Literal["STANDARD", "ROLLBACK"]
+"""The known values of `ExecutionType` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``ExecutionType | ExecutionTypeName`` takes a member or one of these
+strings, as the fields of the models do."""
+
+
 class ExecutionType(ValueSet):
     """Whether an execution is a normal run or a rollback (``ExecutionType`` in the API)."""
 
     STANDARD = "STANDARD"
     ROLLBACK = "ROLLBACK"
+
+
+JobStatusName: TypeAlias = Literal[
+    "Created",
+    "Queued",
+    "Dispatched",
+    "InProgress",
+    "TimedOut",
+    "Succeeded",
+    "Failed",
+]
+"""The known values of `JobStatus` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``JobStatus | JobStatusName`` takes a member or one of these
+strings, as the fields of the models do."""
 
 
 class JobStatus(ValueSet):
@@ -157,6 +274,20 @@ class JobStatus(ValueSet):
     FAILED = "Failed"
 
 
+FailureTypeName: TypeAlias = Literal[
+    "JobFailed",
+    "ConfigurationError",
+    "PermissionError",
+    "RevisionOutOfSync",
+    "RevisionUnavailable",
+    "SystemUnavailable",
+]
+"""The known values of `FailureType` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``FailureType | FailureTypeName`` takes a member or one of these
+strings, as the fields of the models do."""
+
+
 class FailureType(ValueSet):
     """Why a job failed (``FailureType`` in the API)."""
 
@@ -166,6 +297,13 @@ class FailureType(ValueSet):
     REVISION_OUT_OF_SYNC = "RevisionOutOfSync"
     REVISION_UNAVAILABLE = "RevisionUnavailable"
     SYSTEM_UNAVAILABLE = "SystemUnavailable"
+
+
+ActionConfigurationPropertyTypeName: TypeAlias = Literal["String", "Number", "Boolean"]
+"""The known values of `ActionConfigurationPropertyType` as plain strings, as the AWS docs write them.
+
+A parameter annotated ``ActionConfigurationPropertyType | ActionConfigurationPropertyTypeName``
+takes a member or one of these strings, as the fields of the models do."""
 
 
 class ActionConfigurationPropertyType(ValueSet):
@@ -178,3 +316,53 @@ class ActionConfigurationPropertyType(ValueSet):
     STRING = "String"
     NUMBER = "Number"
     BOOLEAN = "Boolean"
+# --- fields typed with a value set ----------------------------------------------------------
+
+
+def to_value_set(cls: type[_V], value: object, field: str) -> _V:
+    """`value` as a value of `cls`: a member as it is, any `str` looked up (known or not).
+
+    What the converter of a model field typed with `cls` does; for a `str` it gives
+    exactly what reading the field from a reply gives, so a reply's new values stay
+    readable. Whether an unknown value may be *sent* is for the request rules to say.
+
+    Args:
+        cls: The value set.
+        value: What the field was given.
+        field: The field, as the error names it (``"ActionTypeId.category"``).
+
+    Raises:
+        TypeError: `value` is not a `str`.
+    """
+    if type(value) is cls:  # the common case, first
+        return value
+    if isinstance(value, str):
+        known = cls._value2member_map_.get(value)
+        return known if known is not None else cls(value)  # type: ignore[return-value]
+    example = next(iter(cls)).value
+    message = (
+        f"{field} must be {with_article(cls.__name__)} or its string value such as {example!r}, "
+        f"got {type_description(value)}"
+    )
+    raise TypeError(message)
+
+
+_CONVERTERS: set[Callable[[Any], Any]] = set()
+
+
+def mark_value_set_converters(*converters: Callable[[Any], Any]) -> None:
+    """Record field converters that do nothing but `to_value_set` (or pass ``None`` through).
+
+    The generated readers of `codepipeline_jobs._fastread` fill an instance's slots
+    without calling ``__init__``; they may do so for a class whose converters are all
+    marked here, because they read value sets exactly as `to_value_set` converts them.
+    """
+    _CONVERTERS.update(converters)
+
+
+def is_value_set_converter(converter: object) -> bool:
+    """Whether `converter` was marked with `mark_value_set_converters`."""
+    try:
+        return converter in _CONVERTERS
+    except TypeError:  # unhashable: not one of ours
+        return False

@@ -3,7 +3,8 @@
 `wire` generates the dictionaries botocore could return for an output shape:
 required members always present, string lengths, patterns and enums honoured
 (plus enum values this release does not know), lists, maps and timezone-aware
-timestamps. `models` generates model instances from the models' own type hints.
+timestamps. `models` generates model instances from the models' own type hints,
+their value-set fields given members and plain strings alike (`value_set_values`).
 
 Helpers walk a document together with its shape: `normalise` drops empty
 collections, `with_nulls` spells absent members as JSON ``null``, `with_unknown_keys`
@@ -38,6 +39,7 @@ __all__ = [
     "output_shape",
     "required_members",
     "service_model",
+    "value_set_values",
     "wire",
     "with_nulls",
     "with_unknown_keys",
@@ -205,9 +207,20 @@ def members(value: Any, shape: Shape, path: str = "") -> Iterator[tuple[tuple[An
 # --- models from their type hints -----------------------------------------------------------
 
 
-def _value_set(cls: type[ValueSet]) -> st.SearchStrategy[ValueSet]:
+def value_set_values(cls: type[ValueSet]) -> st.SearchStrategy[ValueSet | str]:
+    """What a value-set field may be given: members, and plain strings as users write them.
+
+    Known and unknown values alike, each as a member of `cls` or as the plain `str`
+    (``"Build"`` as the AWS documentation writes it, ``"Quantum"`` as a later release might).
+    """
     known = [member.value for member in cls]
-    return st.one_of(st.sampled_from(list(cls)), _unknown_enum_values(known).map(cls))
+    unknown = _unknown_enum_values(known)
+    return st.one_of(
+        st.sampled_from(list(cls)),
+        st.sampled_from(known),
+        unknown.map(cls),
+        unknown,
+    )
 
 
 def _for_type(type_: Any) -> st.SearchStrategy[Any]:
@@ -222,7 +235,7 @@ def _for_type(type_: Any) -> st.SearchStrategy[Any]:
     if origin is not None and issubclass(origin, Mapping):
         return st.dictionaries(st.text(max_size=8), st.text(max_size=8), max_size=3).map(FrozenMap)
     if isinstance(type_, type) and issubclass(type_, ValueSet):
-        return _value_set(type_)
+        return value_set_values(type_)
     if isinstance(type_, type) and attrs.has(type_):
         return models(type_)
     simple: dict[Any, st.SearchStrategy[Any]] = {

@@ -16,7 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from codepipeline_jobs import (
+    ActionCategory,
     ActionConfiguration,
+    ActionOwner,
+    ActionTypeId,
     AWSSessionCredentials,
     FrozenMap,
     Job,
@@ -27,12 +30,14 @@ from codepipeline_jobs import (
     PipelineExecution,
     ThirdPartyJob,
     ThirdPartyJobDetails,
+    ValueSet,
     _convert,
     _models,
     structure,
     unstructure,
 )
 from codepipeline_jobs._convert import make_converter, structure_reply
+from codepipeline_jobs._fastread import Mismatch
 from tests import strategies
 from tests.conftest import JOB_ID
 
@@ -429,3 +434,115 @@ def test_reading_well_formed_data_does_not_load_cattrs() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+# --- value sets on the fast and the slow path -------------------------------------------------
+
+
+def _strings(value: Any) -> list[Any]:
+    """Every string in a wire document, keys included."""
+    if isinstance(value, dict):
+        return [item for key, inner in value.items() for item in [key, *_strings(inner)]]
+    if isinstance(value, (list, tuple)):
+        return [item for inner in value for item in _strings(inner)]
+    return [value] if isinstance(value, str) else []
+
+
+@pytest.mark.parametrize("cls", MODEL_CLASSES, ids=lambda cls: cls.__name__)
+@LAWS
+@given(data=st.data())
+def test_unstructure_writes_plain_strings(cls: type[Any], data: st.DataObject) -> None:
+    """Value sets are written as exact ``str`` values (never a member), by both writers."""
+    model = data.draw(strategies.models(cls))
+    for written in (unstructure(model), make_converter().unstructure(model)):
+        assert all(type(text) is str for text in _strings(written))
+
+
+#: Classes with value-set fields: their converters must not cost them their generated readers.
+VALUE_SET_CLASSES = [
+    _models.ActionTypeId,
+    _models.ArtifactLocation,
+    _models.EncryptionKey,
+    _models.FailureDetails,
+    _models.ExecutionTrigger,
+    _models.PipelineExecution,
+    Job,
+]
+
+
+@pytest.mark.parametrize("cls", VALUE_SET_CLASSES, ids=lambda cls: cls.__name__)
+def test_value_set_converters_keep_the_generated_readers(cls: type[Any]) -> None:
+    """The generated readers still fill the slots of classes whose only converters are value sets'."""
+    from codepipeline_jobs import _fastread
+
+    if cls is not Job:
+        assert any(a.converter is not None for a in attrs.fields(cls))
+        assert _fastread._slot_setters(cls) is not None
+    assert _convert._FAST.reader(cls) is not None
+    assert _convert._is_fast(make_converter().get_structure_hook(cls))
+
+
+def test_any_other_converter_takes_the_slow_path() -> None:
+    """A converter the generated code does not know of means attrs' __init__ must run: no reader."""
+    from codepipeline_jobs import _fastread
+
+    def shout(value: str) -> str:
+        return value.upper()
+
+    @attrs.frozen(kw_only=True)
+    class Shouting:
+        name: str = attrs.field(converter=shout)
+
+    assert _fastread._slot_setters(Shouting) is None
+    assert make_converter().structure({"name": "quiet"}, Shouting) == Shouting(name="QUIET")
+
+
+def _action_documents() -> st.SearchStrategy[dict[str, Any]]:
+    known = [member.value for member in ActionCategory]
+    category = st.one_of(st.sampled_from(known), st.text(max_size=12), st.text(max_size=12).map(_Text))
+    return st.fixed_dictionaries({
+        "category": category,
+        "owner": st.sampled_from([*(member.value for member in ActionOwner), "Robot"]),
+        "provider": st.just("MyBuilder"),
+        "version": st.just("1"),
+    })
+
+
+@LAWS
+@given(document=_action_documents())
+def test_reading_and_constructing_normalise_alike(document: dict[str, Any]) -> None:
+    """A str read from a reply (generated reader or cattrs) and given to __init__ make the same member."""
+    built = ActionTypeId(**document)
+    read = _convert._FAST.reader(ActionTypeId)
+    assert read is not None
+    try:
+        fast: ActionTypeId | None = read(dict(document))
+    except Mismatch:
+        fast = None  # a str subclass: the generated code hands it to the slow path
+    for model in (fast, _reference(document, ActionTypeId), structure(document, ActionTypeId)):
+        if model is None:
+            continue
+        assert model == built
+        assert model.category is built.category
+        assert model.owner is built.owner
+        assert type(model.category) is ActionCategory
+        assert type(model.category.value) is str
+    assert type(unstructure(built)["category"]) is str
+
+
+def test_a_pseudo_member_of_a_str_subclass_holds_a_plain_str() -> None:
+    """An unknown value given as a str subclass is kept as its plain string."""
+    value = _models.FailureDetails(type=_Text("FromTheFuture"), message="m").type  # type: ignore[arg-type]
+    assert type(value.value) is str
+    assert isinstance(value, ValueSet)
+    assert unstructure(_models.FailureDetails(type=value, message="m")) == {
+        "type": "FromTheFuture", "message": "m"
+    }
+
+
+def test_a_map_of_the_wrong_values_reads_as_english() -> None:
+    """The problem names the kinds found with their articles: "an int value under a str key"."""
+    document = _valid_job(actionConfiguration={"configuration": {"k": 5}})
+    with pytest.raises(MalformedResponseError) as caught:
+        structure(document, Job)
+    assert caught.value.problem == "expected an object of strings, got an int value under a str key"

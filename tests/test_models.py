@@ -5,6 +5,9 @@ from __future__ import annotations
 import copy
 import json
 import pickle
+import re
+import types
+import typing
 from types import MappingProxyType
 from typing import Any
 
@@ -16,6 +19,7 @@ from hypothesis import strategies as st
 from codepipeline_jobs import (
     ActionCategory,
     ActionConfiguration,
+    ActionConfigurationPropertyType,
     ActionOwner,
     ActionTypeId,
     ArtifactLocationType,
@@ -35,8 +39,12 @@ from codepipeline_jobs import (
     TriggerType,
     ValueSet,
     _models,
+    _values,
     structure,
+    unstructure,
 )
+from codepipeline_jobs._convert import wire_name
+from codepipeline_jobs.worker import Failure
 from tests import strategies
 from tests.conftest import JOB_ID
 
@@ -44,6 +52,7 @@ MODEL_CLASSES = [cls for name in _models.__all__ if attrs.has(cls := getattr(_mo
 
 VALUE_SETS: list[type[ValueSet]] = [
     ActionCategory,
+    ActionConfigurationPropertyType,
     ActionOwner,
     ArtifactLocationType,
     EncryptionKeyType,
@@ -154,6 +163,231 @@ def test_unknown_values_read_from_a_reply() -> None:
     assert job.data.action_type_id.owner is ActionOwner.CUSTOM
     assert job.data.encryption_key is not None
     assert job.data.encryption_key.type == "PQC"
+
+
+# --- value-set fields: the member or its plain string ----------------------------------------
+
+
+def _value_set_of(type_: Any) -> type[ValueSet] | None:
+    """The value set a field is typed with (``X`` or ``X | None``), if any."""
+    if typing.get_origin(type_) in (typing.Union, types.UnionType):
+        inner = [arg for arg in typing.get_args(type_) if arg is not type(None)]
+        type_ = inner[0] if len(inner) == 1 else None
+    return type_ if isinstance(type_, type) and issubclass(type_, ValueSet) else None
+
+
+def _value_set_fields() -> list[tuple[type[Any], str, type[ValueSet], bool]]:
+    """(model, field, value set, optional) for every field typed with a value set."""
+    found: list[tuple[type[Any], str, type[ValueSet], bool]] = []
+    for cls in [*MODEL_CLASSES, Failure]:
+        hints = typing.get_type_hints(cls)
+        for field in attrs.fields(cls):
+            values = _value_set_of(hints[field.name])
+            if values is not None:
+                found.append((cls, field.name, values, hints[field.name] is not values))
+    return found
+
+
+VALUE_SET_FIELDS = _value_set_fields()
+FIELD_IDS = [f"{cls.__name__}.{name}" for cls, name, _, _ in VALUE_SET_FIELDS]
+PROPERTIES = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def test_the_value_set_fields_are_all_found() -> None:
+    """The fields below are every model field typed with a value set, each with its converter."""
+    assert set(FIELD_IDS) >= {
+        "ActionTypeId.category",
+        "ActionTypeId.owner",
+        "ArtifactLocation.type",
+        "EncryptionKey.type",
+        "FailureDetails.type",
+        "Failure.type",
+        "ExecutionTrigger.trigger_type",
+        "PipelineExecution.status",
+        "PipelineExecution.execution_mode",
+        "PipelineExecution.execution_type",
+    }
+    for cls, name, _, _ in VALUE_SET_FIELDS:
+        converter = attrs.fields_dict(cls)[name].converter
+        assert _values.is_value_set_converter(converter), f"{cls.__name__}.{name}"
+
+
+def _plain_strings(values: type[ValueSet]) -> st.SearchStrategy[str]:
+    """Plain `str` values: known ones as the AWS docs spell them, and any other text."""
+    known = [member.value for member in values]
+    return st.one_of(st.sampled_from(known), st.text(max_size=16))
+
+
+@pytest.mark.parametrize(("cls", "name", "values", "optional"), VALUE_SET_FIELDS, ids=FIELD_IDS)
+@PROPERTIES
+@given(data=st.data())
+def test_a_plain_string_is_the_member(
+    cls: type[Any], name: str, values: type[ValueSet], optional: bool, data: st.DataObject
+) -> None:
+    """Any str, known or not, builds the field as the value set's member, equal to the member-built model."""
+    del optional
+    model = data.draw(strategies.models(cls))
+    text = data.draw(_plain_strings(values))
+    built = attrs.evolve(model, **{name: text})
+    value = getattr(built, name)
+    assert type(value) is values
+    assert value is values(text)
+    assert value == text
+    assert value.is_known is (text in {member.value for member in values})
+    with_member = attrs.evolve(model, **{name: values(text)})
+    assert built == with_member
+    assert hash(built) == hash(with_member)
+    assert repr(built) == repr(with_member)
+    # Written as the plain string, and read back as the same model.
+    wire = unstructure(built)
+    written = wire.get(wire_name(name))
+    if written is None:  # left out as equal to the default, as every member equal to its default
+        assert value == attrs.fields_dict(cls)[name].default
+    else:
+        assert type(written) is str
+        assert written == text
+    assert structure(wire, cls) == built
+    assert pickle.loads(pickle.dumps(built)) == built
+
+
+@pytest.mark.parametrize(("cls", "name", "values", "optional"), VALUE_SET_FIELDS, ids=FIELD_IDS)
+@PROPERTIES
+@given(data=st.data())
+def test_a_value_that_is_not_a_str_is_a_type_error_naming_the_field(
+    cls: type[Any], name: str, values: type[ValueSet], optional: bool, data: st.DataObject
+) -> None:
+    """Integers, bytes, lists, ... (and None for a required field) raise TypeError naming the field."""
+    model = data.draw(strategies.models(cls))
+    wrong = [
+        st.integers(),
+        st.booleans(),
+        st.floats(allow_nan=False),
+        st.binary(max_size=8),
+        st.lists(st.sampled_from([m.value for m in values]), min_size=1, max_size=2),
+        st.builds(dict),
+        st.builds(object),
+    ]
+    if not optional:
+        wrong.append(st.none())
+    bad = data.draw(st.one_of(wrong))
+    with pytest.raises(TypeError) as caught:
+        attrs.evolve(model, **{name: bad})
+    message = str(caught.value)
+    assert message.startswith(f"{cls.__name__}.{name} must be ")
+    assert values.__name__ in message
+    assert re.search(r", got (None|an? [A-Za-z]+)$", message), message
+
+
+@pytest.mark.parametrize(
+    ("cls", "name"), [(cls, name) for cls, name, _, optional in VALUE_SET_FIELDS if optional],
+    ids=[i for i, (_, _, _, optional) in zip(FIELD_IDS, VALUE_SET_FIELDS, strict=True) if optional],
+)
+def test_an_optional_value_set_field_takes_none(cls: type[Any], name: str) -> None:
+    """None stays None in an optional value-set field."""
+    hints = typing.get_type_hints(cls)
+    plain: dict[Any, Any] = {str: "x", bool: False, int: 0}
+    required = {
+        f.name: plain[hints[f.name]] for f in attrs.fields(cls) if f.default is attrs.NOTHING
+    }
+    assert getattr(cls(**required, **{name: None}), name) is None
+    assert getattr(cls(**required), name) is None
+
+
+def test_value_sets_as_the_aws_docs_write_them() -> None:
+    """ActionTypeId, FailureDetails and Failure built from the documentation's plain strings."""
+    action = ActionTypeId(category="Build", owner="Custom", provider="MyBuilder", version="1")
+    assert action.category is ActionCategory.BUILD
+    assert action.owner is ActionOwner.CUSTOM
+    assert action == ActionTypeId(
+        category=ActionCategory.BUILD, owner=ActionOwner.CUSTOM, provider="MyBuilder", version="1"
+    )
+    assert repr(action).startswith("ActionTypeId(category=<ActionCategory.BUILD: 'Build'>, owner=")
+    assert unstructure(action) == {
+        "category": "Build", "owner": "Custom", "provider": "MyBuilder", "version": "1"
+    }
+    details = _models.FailureDetails(type="ConfigurationError", message="the action needs a ProjectName")
+    assert details.type is FailureType.CONFIGURATION_ERROR
+    assert unstructure(details) == {"type": "ConfigurationError", "message": "the action needs a ProjectName"}
+    failure = Failure("bad config", "ConfigurationError")
+    assert failure.type is FailureType.CONFIGURATION_ERROR
+    assert failure.details() == details.__class__(type=FailureType.CONFIGURATION_ERROR, message="bad config")
+    assert Failure("tests failed").type is FailureType.JOB_FAILED
+    from_exc = _models.FailureDetails.from_exception(KeyError("ProjectName"), type="ConfigurationError")
+    assert from_exc.type is FailureType.CONFIGURATION_ERROR
+    assert attrs.evolve(action, category="Test").category is ActionCategory.TEST
+
+
+def test_an_unknown_plain_string_builds_an_unknown_member() -> None:
+    """An unknown value is kept, as reading a reply keeps it (the request rules refuse to send it)."""
+    # Untyped code can pass it; the type checkers refuse it (see tests/typing/test_value_set_types.py).
+    action = ActionTypeId(category="Quantum", owner="Custom", provider="P", version="1")  # type: ignore[arg-type]
+    assert isinstance(action.category, ActionCategory)
+    assert not action.category.is_known
+    assert action.category is ActionCategory("Quantum")
+    assert action == structure(
+        {"category": "Quantum", "owner": "Custom", "provider": "P", "version": "1"}, ActionTypeId
+    )
+
+
+def test_a_member_of_another_value_set_is_read_by_its_string() -> None:
+    """A member of another value set counts as its plain string (equal strings, equal values)."""
+    details = _models.FailureDetails(type=_bad(ActionCategory.BUILD), message="m")
+    assert type(details.type) is FailureType
+    assert details.type == "Build"
+    assert not details.type.is_known
+    assert type(details.type.value) is str
+    assert type(unstructure(details)["type"]) is str
+
+
+def test_wrong_types_in_the_aws_docs_fields() -> None:
+    """What people get wrong gives a TypeError saying which field and what it got."""
+    with pytest.raises(TypeError, match=r"^ActionTypeId\.category must be an ActionCategory .* got an int$"):
+        ActionTypeId(category=_bad(1), owner="Custom", provider="P", version="1")
+    with pytest.raises(TypeError, match=r"^ActionTypeId\.owner must be an ActionOwner .* got None$"):
+        ActionTypeId(category="Build", owner=_bad(None), provider="P", version="1")
+    with pytest.raises(TypeError, match=r"^FailureDetails\.type must be a FailureType .* got a bytes$"):
+        _models.FailureDetails(type=_bad(b"JobFailed"), message="m")
+    with pytest.raises(TypeError, match=r"^Failure\.type must be a FailureType"):
+        Failure("m", _bad(FailureType))
+
+
+def _bad(value: Any) -> Any:
+    """A value of the wrong type, on purpose (the type checker would refuse it)."""
+    return value
+
+
+#: Each value set and the Literal alias naming its known values.
+LITERALS: list[tuple[type[ValueSet], Any]] = [
+    (cls, getattr(_values, f"{cls.__name__}Name")) for cls in VALUE_SETS
+]
+
+
+def test_every_value_set_is_listed_here() -> None:
+    """VALUE_SETS is every value set of the package; each has its exported Literal alias."""
+    import codepipeline_jobs
+
+    found = {
+        value for name in _values.__all__
+        if isinstance(value := getattr(_values, name), type) and issubclass(value, ValueSet)
+    }
+    assert found - {ValueSet} == set(VALUE_SETS)
+    for cls in VALUE_SETS:
+        assert f"{cls.__name__}Name" in codepipeline_jobs.__all__
+        assert getattr(codepipeline_jobs, f"{cls.__name__}Name") is getattr(_values, f"{cls.__name__}Name")
+
+
+@pytest.mark.parametrize(("cls", "alias"), LITERALS, ids=lambda item: getattr(item, "__name__", ""))
+def test_the_literal_and_the_enum_list_the_same_values(cls: type[ValueSet], alias: Any) -> None:
+    """Each XName Literal spells exactly the known values of X, in the same order."""
+    assert typing.get_origin(alias) is typing.Literal
+    assert typing.get_args(alias) == tuple(member.value for member in cls)
+
+
+@pytest.mark.parametrize(("cls", "alias"), LITERALS, ids=lambda item: getattr(item, "__name__", ""))
+def test_every_literal_value_is_one_the_service_knows(cls: type[ValueSet], alias: Any) -> None:
+    """A value that type-checks is one botocore's model lists, so the request rules let it through."""
+    shape = strategies.service_model().shape_for(cls.__name__)
+    assert set(typing.get_args(alias)) <= set(shape.enum)
 
 
 # --- FrozenMap ------------------------------------------------------------------------------

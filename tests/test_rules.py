@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,7 @@ from codepipeline_jobs import (
     validate_third_party_owner,
 )
 from codepipeline_jobs._calls import Call, requests
+from codepipeline_jobs._errors import counted, type_description, with_article
 from codepipeline_jobs._rules import validate_request
 from tests.conftest import ACTION, EXECUTION_ID, JOB_ID, PARTNER_ACTION
 
@@ -531,6 +533,24 @@ BAD: list[tuple[str, Send, str, type[ValidationError]]] = [
         ValidationError,
     ),
     (
+        "failure type plain unknown string",
+        lambda c: put_job_failure_result(c, JOB_ID, FailureDetails(type=_bad("Bogus"), message="m")),
+        "failureDetails.type",
+        ValidationError,
+    ),
+    (
+        "category plain unknown string",
+        lambda c: poll_for_jobs(c, _action(category="Quantum")),
+        "actionTypeId.category",
+        ValidationError,
+    ),
+    (
+        "owner plain lowercase string",
+        lambda c: poll_for_jobs(c, _action(owner="custom")),
+        "actionTypeId.owner",
+        ValidationError,
+    ),
+    (
         "3p failure type unknown",
         lambda c: put_third_party_job_failure_result(
             c, "j", TOKEN, FailureDetails(type=FailureType("Oops"), message="m")
@@ -738,3 +758,113 @@ def test_output_variables_quota_counts_utf8_bytes_of_keys_and_values(
     assert "122880" in caught.value.rule
     assert "é" not in str(caught.value)
     assert sent_spy == []
+
+
+# --- messages in correct English ----------------------------------------------------------------
+
+#: Wording no message may use: "a" before a vowel sound, a plural after the count 1.
+_BAD_ENGLISH = re.compile(r"\b[Aa] (?:[aeioAEIO]|8|11\b|11-|18\b|18-)|\ban [^aeiouAEIOU8 1]|\b1 \w+s\b")
+
+
+@pytest.mark.parametrize("send", [case[1] for case in BAD], ids=[case[0] for case in BAD])
+def test_every_refusal_reads_as_english(
+    client: CodePipelineClient, sent_spy: list[AWSPreparedRequest], send: Send
+) -> None:
+    """No rule says "a int", "a 8-character string" or "at least 1 characters"."""
+    for wrong in ("got a int", "got a object", "got a 8-character string", "at least 1 characters"):
+        assert _BAD_ENGLISH.search(wrong), wrong  # the check itself catches what it is for
+    with pytest.raises(ValidationError) as caught:
+        send(client)
+    assert not _BAD_ENGLISH.search(caught.value.rule), caught.value.rule
+
+
+_ID = "11111111-2222-4333-8444-555555555555"
+
+#: (call, the exact rule its error states)
+WORDED: list[tuple[str, Call[Any], str]] = [
+    ("1 character", requests.poll_for_jobs(_action(provider="")), "must be at least 1 character, got ''"),
+    (
+        "an empty string",
+        requests.put_job_failure_result(_ID, FailureDetails(type="JobFailed", message="")),
+        "must be at least 1 character, got an empty string",
+    ),
+    ("an int", requests.poll_for_jobs(ACTION, query_param=_bad({"k": 1})), "must be a string, got an int"),
+    ("a bool", requests.poll_for_jobs(ACTION, max_batch_size=True), "must be an integer, got a bool"),
+    (
+        "an 80-character string",
+        requests.poll_for_jobs(ACTION, query_param={"k": "v" * 80}),
+        "must be at most 50 characters, got an 80-character string",
+    ),
+    (
+        "a 51-character string",
+        requests.acknowledge_job(_ID, "n" * 51),
+        "must be at most 50 characters, got a 51-character string",
+    ),
+    (
+        "1 entry",
+        requests.poll_for_jobs(ACTION, query_param={"a": "1", "b": "2"}),
+        "must have at most 1 entry, got 2",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "rule"), [case[1:] for case in WORDED], ids=[case[0] for case in WORDED])
+def test_rules_are_worded_as_english(call: Call[Any], rule: str) -> None:
+    """Articles and plurals follow what comes after them."""
+    with pytest.raises(ValidationError) as caught:
+        call.validate()
+    assert caught.value.rule == rule
+
+
+def test_an_object_given_a_list_reads_as_english() -> None:
+    """The wrong kind of value is named with its article: "got a list", "got None"."""
+    with pytest.raises(ValidationError, match=r"^actionTypeId: must be an object, got a list$"):
+        validate_request("PollForJobs", {"actionTypeId": []})
+
+
+def test_a_member_is_quoted_as_its_plain_string() -> None:
+    """An owner given as a member is quoted as 'ThirdParty', not as the enum's repr."""
+    with pytest.raises(NotCustomActionError) as caught:
+        validate_custom_owner(_partner())
+    assert "got 'ThirdParty' (use poll_for_third_party_jobs)" in caught.value.rule
+    assert "<" not in caught.value.rule
+
+
+@pytest.mark.parametrize(
+    ("noun", "expected"),
+    [
+        ("int", "an int"),
+        ("object", "an object"),
+        ("ActionTypeId", "an ActionTypeId"),
+        ("ExecutionDetails", "an ExecutionDetails"),
+        ("str", "a str"),
+        ("list", "a list"),
+        ("FailureDetails", "a FailureDetails"),
+        ("1-character string", "a 1-character string"),
+        ("8-character string", "an 8-character string"),
+        ("11-character string", "an 11-character string"),
+        ("18-character string", "an 18-character string"),
+        ("80-character string", "an 80-character string"),
+        ("110-character string", "a 110-character string"),
+        ("800-character string", "an 800-character string"),
+        ("11000-character string", "an 11000-character string"),
+        ("1100-character string", "a 1100-character string"),
+        ("5000-character string", "a 5000-character string"),
+    ],
+)
+def test_the_article_is_the_one_read_aloud(noun: str, expected: str) -> None:
+    """ "an" before a vowel sound, numbers read as words (eight, eleven, eighteen, eighty...)."""
+    assert with_article(noun) == expected
+
+
+def test_counts_and_kinds() -> None:
+    """A count agrees with its noun; a kind of value is named with its article."""
+    assert counted(1, "character") == "1 character"
+    assert counted(0, "character") == "0 characters"
+    assert counted(2, "entry", "entries") == "2 entries"
+    assert counted(1, "entry", "entries") == "1 entry"
+    assert type_description(None) == "None"
+    assert type_description(3) == "an int"
+    assert type_description(True) == "a bool"
+    assert type_description([]) == "a list"
+    assert type_description({}) == "a dict"

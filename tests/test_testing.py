@@ -737,7 +737,7 @@ def test_operations_it_does_not_serve_fail(fake_client: CodePipelineClient) -> N
 
 def test_add_job_refuses_aws_owned_actions(fake: FakeCodePipeline) -> None:
     """AWS-owned actions have no jobs a worker could poll."""
-    aws_action = ACTION.__class__(category=ACTION.category, owner="AWS", provider="CodeBuild", version="1")  # type: ignore[arg-type]
+    aws_action = ACTION.__class__(category=ACTION.category, owner="AWS", provider="CodeBuild", version="1")
     with pytest.raises(ValueError, match="Custom and ThirdParty"):
         fake.add_job(aws_action)
 

@@ -6,7 +6,10 @@ Three things the static analysis cannot know by itself:
    sees the fields (and their attribute docstrings) but no signature, so this
    extension builds ``__init__`` from ``attrs.fields()`` of the imported class:
    the same names, order, keyword-only flags and defaults Python will accept.
-   The annotations stay the ones written in the source, so they cross-link.
+   The annotations stay the ones written in the source, so they cross-link;
+   a field with a converter takes what the converter's parameter takes (a value
+   set's member or its plain string, ``ActionCategory | ActionCategoryName``),
+   as the type checkers read it.
 2. Module-level constants are documented Sphinx-style, with ``#:`` comment
    lines right above them; griffe reads only string literals, so those
    comments become the attribute's docstring here.
@@ -57,6 +60,15 @@ def _default(field: attrs.Attribute[Any], static: griffe.Object | griffe.Alias |
     return repr(field.default)
 
 
+def _converter_annotation(cls: griffe.Class, field: attrs.Attribute[Any]) -> str | griffe.Expr | None:
+    """The annotation of the first parameter of a field's converter, a function of the class's module."""
+    name = getattr(field.converter, "__name__", None)
+    converter = cls.module.members.get(name) if isinstance(name, str) else None
+    if not isinstance(converter, griffe.Function) or not converter.parameters:
+        return None
+    return converter.parameters[0].annotation
+
+
 def _add_attrs_init(cls: griffe.Class) -> None:
     if "__init__" in cls.members:
         return
@@ -77,7 +89,7 @@ def _add_attrs_init(cls: griffe.Class) -> None:
         parameters.append(
             griffe.Parameter(
                 field.alias or field.name,
-                annotation=getattr(static, "annotation", None),
+                annotation=_converter_annotation(cls, field) or getattr(static, "annotation", None),
                 kind=_KEYWORD_ONLY if field.kw_only else _POSITIONAL_OR_KEYWORD,
                 default=None if field.default is attrs.NOTHING else _default(field, static),
                 docstring=getattr(static, "docstring", None),
