@@ -124,6 +124,10 @@ def _check(shape: Shape, value: object, path: str) -> None:  # noqa: PLR0912 - o
     elif kind == "list":
         if not isinstance(value, (list, tuple)):
             raise ValidationError(path, f"must be a list, got {_describe(shape, value)}")
+        if "max" in meta and len(value) > meta["max"]:  # pyright: ignore[reportUnknownArgumentType]
+            raise ValidationError(
+                path, f"must have at most {meta['max']} items, got {len(value)}"  # pyright: ignore[reportUnknownArgumentType]
+            )
         for index, item in enumerate(cast("Sequence[Any]", value)):
             _check(shape.member, item, f"{path}[{index}]")
     elif kind == "map":
