@@ -44,10 +44,14 @@ if TYPE_CHECKING:
     from ._models import Job, JobDetails, ThirdPartyJobDetails
     from ._values import ActionCategoryName
 
-if sys.version_info >= (3, 12):  # pragma: no cover - depends on the interpreter
+if sys.version_info >= (3, 11):  # pragma: no cover - depends on the interpreter
     from typing import dataclass_transform
-else:  # pragma: no cover
+elif TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import dataclass_transform
+else:  # pragma: no cover - Python 3.10 at run time: the marker only matters to type checkers
+
+    def dataclass_transform(**_: object) -> Callable[[_T], _T]:
+        return lambda decorated: decorated
 
 __all__ = [
     "CustomAction",
@@ -461,7 +465,7 @@ class CustomAction(Generic[_C]):
         Example:
             ```python
             def deploy(job: Job, config: DeployConfig) -> Outcome:
-                return Success(summary=f"deployed to {config.target}")
+                return Success(output_variables={"target": config.target})
 
             worker = JobWorker(client, DEPLOY.action_type_id, DEPLOY.handler(deploy))
             ```

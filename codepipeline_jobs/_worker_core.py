@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar
 import attrs
 
 from ._calls import requests
-from ._errors import ValidationError
-from ._models import ActionTypeId, FailureDetails, Job, ThirdPartyJobDetails
+from ._errors import InvalidConfigurationError, ValidationError
+from ._models import ActionConfiguration, ActionTypeId, FailureDetails, Job, ThirdPartyJobDetails
 from ._outcomes import Continuation, Failure, Outcome, report_call
 from ._redact import MAX_MESSAGE_LENGTH, describe_exception, job_secrets, scrub
 from ._values import FailureType, JobStatus
@@ -266,10 +266,28 @@ class Claimed(Generic[_J]):
 
     job: _J
     client_token: str | None = attrs.field(default=None, repr=False)
+    #: The configuration properties declared secret (`CustomAction`); ``None``: treat every one so.
+    secret_properties: frozenset[str] | None = attrs.field(default=None, repr=False)
 
     def secrets(self) -> list[str]:
         """What must never show up in a log line about this job."""
-        return [*job_secrets(self.job), *([self.client_token] if self.client_token else [])]
+        job: Any = self.job
+        if self.secret_properties is not None:
+            job = only_secret_configuration(job, self.secret_properties)
+        return [*job_secrets(job), *([self.client_token] if self.client_token else [])]
+
+
+def only_secret_configuration(job: _J, secret_properties: frozenset[str]) -> _J:
+    """The job with only the values of its secret configuration properties (to mask those only)."""
+    data: Any = getattr(job, "data", None)
+    configuration = data.action_configuration if data is not None else None
+    if configuration is None:
+        return job
+    kept = {k: v for k, v in configuration.configuration.items() if k in secret_properties}
+    evolved: _J = attrs.evolve(
+        job, data=attrs.evolve(data, action_configuration=ActionConfiguration(configuration=kept))
+    )
+    return evolved
 
 
 class Skip(Exception):
@@ -329,6 +347,8 @@ def claim_failed(exc: Exception, log: JobLog, what: str, secrets: list[str], cou
 def failure_from_exception(claimed: Claimed[Any], exc: BaseException, log: JobLog) -> Failure:
     """The `Failure` a handler's exception is reported as; logged with its traceback, secrets masked.
 
+    An `InvalidConfigurationError` is a ``ConfigurationError`` failure, any other a ``JobFailed`` one.
+
     Any exception counts, `BaseException` included (``SystemExit``, ``KeyboardInterrupt``,
     ``GeneratorExit``, ``asyncio.CancelledError`` raised by the handler itself, ...).
     """
@@ -339,7 +359,12 @@ def failure_from_exception(claimed: Claimed[Any], exc: BaseException, log: JobLo
         trace = f"{type(exc).__name__} (its traceback could not be formatted)"
     log.error("handler raised %s; reporting a failure\n%s", type(exc).__name__,
               scrub(trace, secrets).rstrip())
-    return Failure(exception_message(exc, secrets))
+    # A configuration that does not fit the declared class is the pipeline's to fix, not the worker's.
+    kind = (
+        FailureType.CONFIGURATION_ERROR if isinstance(exc, InvalidConfigurationError)
+        else FailureType.JOB_FAILED
+    )
+    return Failure(exception_message(exc, secrets), kind)
 
 
 def exception_message(exc: BaseException, secrets: Iterable[str], limit: int = MAX_MESSAGE_LENGTH) -> str:

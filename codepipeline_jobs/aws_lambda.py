@@ -407,7 +407,10 @@ def _exception_failure(job: Job, exc: BaseException, secrets: list[str]) -> Call
         job.id, type(exc).__name__, _masked(trace, secrets),
     )
     message = _masked(describe_exception(exc, job=job), secrets)
-    return _failure_call(job, message, configuration_error=isinstance(exc, UserParametersError))
+    from ._errors import InvalidConfigurationError  # noqa: PLC0415
+
+    configuration_error = isinstance(exc, (UserParametersError, InvalidConfigurationError))
+    return _failure_call(job, message, configuration_error=configuration_error)
 
 
 def _report_call(
