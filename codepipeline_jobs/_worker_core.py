@@ -47,6 +47,7 @@ __all__ = [
     "exception_message",
     "failure_call",
     "failure_from_exception",
+    "failure_type_of",
     "job_log",
     "log_poll_failure",
     "nonce_of",
@@ -359,12 +360,18 @@ def failure_from_exception(claimed: Claimed[Any], exc: BaseException, log: JobLo
         trace = f"{type(exc).__name__} (its traceback could not be formatted)"
     log.error("handler raised %s; reporting a failure\n%s", type(exc).__name__,
               scrub(trace, secrets).rstrip())
-    # A configuration that does not fit the declared class is the pipeline's to fix, not the worker's.
-    kind = (
-        FailureType.CONFIGURATION_ERROR if isinstance(exc, InvalidConfigurationError)
-        else FailureType.JOB_FAILED
-    )
-    return Failure(exception_message(exc, secrets), kind)
+    return Failure(exception_message(exc, secrets), failure_type_of(exc))
+
+
+def failure_type_of(exc: BaseException) -> FailureType:
+    """The failure type a handler's exception is reported with, by every runtime.
+
+    An `InvalidConfigurationError` (the job's configuration does not fit the declared
+    class: the pipeline's to fix) is ``ConfigurationError``; any other ``JobFailed``.
+    """
+    if isinstance(exc, InvalidConfigurationError):
+        return FailureType.CONFIGURATION_ERROR
+    return FailureType.JOB_FAILED
 
 
 def exception_message(exc: BaseException, secrets: Iterable[str], limit: int = MAX_MESSAGE_LENGTH) -> str:
