@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._action_types import create_params, find, params_of, settle
 from ._calls import PARSER_CRASHES, check_client, requests
+from ._configuration import CustomAction
 from ._void_replies import install as install_void_reply_check
 
 if TYPE_CHECKING:
@@ -283,12 +284,17 @@ async def list_action_types(
 
 
 async def ensure_custom_action_type(
-    client: CodePipelineClient, action_type: ActionType, *, tags: Sequence[Tag] = ()
+    client: CodePipelineClient,
+    action_type: ActionType | CustomAction[Any],
+    *,
+    tags: Sequence[Tag] = (),
 ) -> ActionType:
     """Register a custom action type unless it is registered already.
 
     The coroutine form of `codepipeline_jobs.ensure_custom_action_type`.
     """
+    if isinstance(action_type, CustomAction):
+        action_type = action_type.action_type
     create = requests.create_custom_action_type(params_of(action_type, tags))
     create.validate(client.meta.service_model)
     listed = await list_action_types(client, action_owner_filter=action_type.id.owner)

@@ -21,6 +21,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._action_types import create_params, find, params_of, plain, settle
+from ._configuration import CustomAction
 from ._convert import structure_reply, unstructure
 from ._errors import MalformedResponseError, type_description, with_article
 from ._models import (
@@ -786,7 +787,10 @@ def list_action_types(
 
 
 def ensure_custom_action_type(
-    client: CodePipelineClient, action_type: ActionType, *, tags: Sequence[Tag] = ()
+    client: CodePipelineClient,
+    action_type: ActionType | CustomAction[Any],
+    *,
+    tags: Sequence[Tag] = (),
 ) -> ActionType:
     """Register a custom action type unless it is registered already: the deploy step's call.
 
@@ -798,7 +802,8 @@ def ensure_custom_action_type(
 
     Args:
         client: A boto3 CodePipeline client.
-        action_type: The declared type; its owner must be ``Custom``.
+        action_type: The declared type (a `CustomAction`, or an `ActionType` whose
+            owner is ``Custom``).
         tags: Tags for the type, when it is created.
 
     Returns:
@@ -809,6 +814,8 @@ def ensure_custom_action_type(
         ActionTypeConflictError: It is registered with another definition.
         botocore.exceptions.ClientError: The service refused a request.
     """
+    if isinstance(action_type, CustomAction):
+        action_type = action_type.action_type
     create = requests.create_custom_action_type(params_of(action_type, tags))
     create.validate(client.meta.service_model)
     registered = find(list_action_types(client, action_owner_filter=action_type.id.owner), action_type.id)
