@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._action_types import create_params, find, params_of, settle
-from ._calls import PARSER_CRASHES, check_client, requests
+from ._calls import PARSER_CRASHES, check_client, check_next_token, requests
 from ._configuration import CustomAction
 from ._void_replies import install as install_void_reply_check
 
@@ -274,6 +274,7 @@ async def list_action_types(
     """
     found: list[ActionType] = []
     token: str | None = None
+    seen: set[str] = set()
     while True:
         page, token = await run(client, requests.list_action_types(
             action_owner_filter=action_owner_filter, region_filter=region_filter, next_token=token
@@ -281,6 +282,7 @@ async def list_action_types(
         found.extend(page)
         if token is None:
             return found
+        check_next_token(token, seen)
 
 
 async def ensure_custom_action_type(

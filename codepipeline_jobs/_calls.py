@@ -54,6 +54,7 @@ __all__ = [
     "acknowledge_job",
     "acknowledge_third_party_job",
     "check_client",
+    "check_next_token",
     "create_custom_action_type",
     "delete_custom_action_type",
     "ensure_custom_action_type",
@@ -757,6 +758,17 @@ def delete_custom_action_type(
     run(client, requests.delete_custom_action_type(category, provider, version))
 
 
+def check_next_token(token: str, seen: set[str]) -> None:
+    """Refuse a ``nextToken`` handed out before: reading on would never end.
+
+    Raises:
+        MalformedResponseError: The service sent the same token twice.
+    """
+    if token in seen:
+        raise MalformedResponseError("nextToken", "the same token came back twice; the pages never end")
+    seen.add(token)
+
+
 def list_action_types(
     client: CodePipelineClient,
     *,
@@ -777,6 +789,7 @@ def list_action_types(
     """
     found: list[ActionType] = []
     token: str | None = None
+    seen: set[str] = set()
     while True:
         page, token = run(client, requests.list_action_types(
             action_owner_filter=action_owner_filter, region_filter=region_filter, next_token=token
@@ -784,6 +797,7 @@ def list_action_types(
         found.extend(page)
         if token is None:
             return found
+        check_next_token(token, seen)
 
 
 def ensure_custom_action_type(

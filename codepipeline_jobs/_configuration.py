@@ -247,6 +247,12 @@ def secret_properties(cls: type[Any]) -> frozenset[str]:
 
 _TRUE = "true"
 _FALSE = "false"
+#: What a value of each type must be, as an error says it.
+_EXPECTED: dict[Any, str] = {
+    str: "must be a string",
+    int: "must be a whole number",
+    bool: 'must be "true" or "false"',
+}
 
 
 def _convert(value: str, annotation: Any, name: str) -> object:
@@ -256,12 +262,12 @@ def _convert(value: str, annotation: Any, name: str) -> object:
             return True
         if lowered == _FALSE:
             return False
-        raise InvalidConfigurationError(name, 'must be "true" or "false"')
+        raise InvalidConfigurationError(name, _EXPECTED[bool])
     if annotation is int:
         text = value.strip()
         digits = text[1:] if text[:1] in "+-" else text
         if not digits.isascii() or not digits.isdigit() or len(digits) > 4300:
-            raise InvalidConfigurationError(name, "must be a whole number")
+            raise InvalidConfigurationError(name, _EXPECTED[int])
         return int(text)
     return value
 
@@ -280,9 +286,7 @@ def _read(values: Mapping[str, object], cls: type[_C], *, source: str) -> _C:
             arguments[field.name] = raw  # JSON user parameters carry numbers and booleans as such
             continue
         if not isinstance(raw, str):
-            raise InvalidConfigurationError(
-                declared.name, f"must be {'a string' if annotation is str else 'a ' + annotation.__name__}"
-            )
+            raise InvalidConfigurationError(declared.name, _EXPECTED[annotation])
         arguments[field.name] = _convert(raw, annotation, declared.name)
     return cls(**arguments)
 

@@ -51,7 +51,8 @@ What it serves, and how it behaves:
   queued is ``TimedOut`` from then on.
 - Custom action types: CreateCustomActionType, DeleteCustomActionType and
   ListActionTypes (paginated, ``action_types_page_size`` per page; a bad
-  ``nextToken`` is InvalidNextTokenException) keep the registered types;
+  ``nextToken`` is InvalidNextTokenException) keep the registered types
+  (ListActionTypes lists those only, none of AWS's own);
   `FakeCodePipeline.register_action_type` registers one without a request.
   A changed definition under a registered or deleted version is
   ValidationException, the 51st type LimitExceededException. Strictness

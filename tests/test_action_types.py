@@ -568,3 +568,17 @@ def test_a_raw_client_breaking_a_rule_gets_validation_exception(fake_client: Cod
                 {"name": "A", "required": True, "key": False, "secret": False},
             ],
         )
+
+
+def test_a_next_token_that_comes_back_is_an_error(client: CodePipelineClient) -> None:
+    """A service handing out the same nextToken twice would make list_action_types loop forever."""
+    from botocore.stub import Stubber
+
+    from codepipeline_jobs import MalformedResponseError
+
+    with Stubber(client) as stubber:
+        stubber.add_response("list_action_types", {"actionTypes": [], "nextToken": "again"}, {})
+        stubber.add_response("list_action_types", {"actionTypes": [], "nextToken": "again"},
+                             {"nextToken": "again"})
+        with pytest.raises(MalformedResponseError, match=r"^nextToken: the same token came back twice"):
+            list_action_types(client)

@@ -243,9 +243,12 @@ def test_user_parameters_read_into_the_class() -> None:
         ({"UserParameters": json.dumps([SECRET])}, "UserParameters: must be a JSON object"),
         ({"UserParameters": json.dumps({"Token": SECRET})}, "Target: is required in UserParameters"),
         ({"UserParameters": json.dumps({"Target": "t", "Token": SECRET, "Retries": 1.5})},
-         "Retries: must be a int"),
+         "Retries: must be a whole number"),
         ({"UserParameters": json.dumps({"Target": "t", "Token": SECRET, "Retries": True})},
-         "Retries: must be a int"),
+         "Retries: must be a whole number"),
+        ({"UserParameters": json.dumps({"Target": 5, "Token": SECRET})}, "Target: must be a string"),
+        ({"UserParameters": json.dumps({"Target": "t", "Token": SECRET, "DryRun": 1})},
+         'DryRun: must be "true" or "false"'),
     ],
 )
 def test_bad_user_parameters_are_named_without_the_value(
