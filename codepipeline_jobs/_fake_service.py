@@ -85,7 +85,7 @@ class FakeReport:
     """The revision of a success result."""
     execution_details: ExecutionDetails | None = None
     """The execution details of a success result."""
-    output_variables: Mapping[str, str] = attrs.field(factory=FrozenMap[str])
+    output_variables: Mapping[str, str] = attrs.field(factory=lambda: FrozenMap(secret=False))
     """The output variables of a final success result."""
     continuation_token: str | None = None
     """The continuation token of a success result that continues the work."""
@@ -506,7 +506,7 @@ class JobBook:
             kind="success",
             current_revision=_optional(params.get("currentRevision"), CurrentRevision),
             execution_details=_optional(params.get("executionDetails"), ExecutionDetails),
-            output_variables=FrozenMap(params.get("outputVariables")),
+            output_variables=FrozenMap(params.get("outputVariables"), secret=False),
             continuation_token=params.get("continuationToken"),
         )
 

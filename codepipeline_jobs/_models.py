@@ -101,19 +101,32 @@ MASK = "***"
 class FrozenMap(Mapping[str, _V]):
     """An immutable, hashable, picklable mapping: the runtime type of map members.
 
-    Replies are read into `FrozenMap` so that a model's configuration or output
-    variables cannot be changed behind its back. It compares equal to any
-    mapping with the same items, ``dict`` included.
+    Replies are read into `FrozenMap` so that a model's configuration cannot be
+    changed behind its back. It compares equal to any mapping with the same
+    items, ``dict`` included.
+
+    Its ``repr()`` (and so ``str()``, ``format()`` and f-strings) shows the keys
+    and masks the values: the only map a reply carries is an action's
+    configuration, whose values the API reference warns may be secret. A map
+    built with ``secret=False`` (output variables, say) shows its values.
+
+    Example:
+        ```python
+        FrozenMap({"ApiKey": "k-8f2c41d9e07b"})  # FrozenMap({'ApiKey': '***'})
+        FrozenMap({"imageTag": "1.4.2"}, secret=False)  # FrozenMap({'imageTag': '1.4.2'}, secret=False)
+        ```
     """
 
-    __slots__ = ("_data", "_hash")
+    __slots__ = ("_data", "_hash", "_secret")
 
     _data: dict[str, _V]
     _hash: int | None
+    _secret: bool
 
-    def __init__(self, items: Mapping[str, _V] | None = None) -> None:
+    def __init__(self, items: Mapping[str, _V] | None = None, *, secret: bool = True) -> None:
         self._data = dict(items) if items else {}
         self._hash = None
+        self._secret = secret
 
     def __getitem__(self, key: str) -> _V:
         return self._data[key]
@@ -153,10 +166,34 @@ class FrozenMap(Mapping[str, _V]):
         return self._hash
 
     def __repr__(self) -> str:
-        return f"FrozenMap({self._data!r})"
+        if self._secret:
+            return f"{type(self).__name__}({_masked_values(self._data)})"
+        return f"{type(self).__name__}({self._data!r}, secret=False)"
 
-    def __reduce__(self) -> tuple[type[FrozenMap[_V]], tuple[dict[str, _V]]]:
-        return (type(self), (self._data,))
+    def __format__(self, spec: str) -> str:
+        # object.__format__ would do this too; written out so that no subclass or mixin
+        # can make format() and f-strings show the values.
+        return format(repr(self), spec)
+
+    def __reduce__(self) -> tuple[Callable[..., FrozenMap[_V]], tuple[Any, ...]]:
+        if self._secret:
+            return (type(self), (self._data,))
+        return (_revealed_map, (type(self), self._data))
+
+    @property
+    def secret(self) -> bool:
+        """Whether ``repr()`` masks the values (the default)."""
+        return self._secret
+
+
+def _revealed_map(cls: type[FrozenMap[_V]], data: dict[str, _V]) -> FrozenMap[_V]:
+    """Unpickles a map built with ``secret=False``."""
+    return cls(data, secret=False)
+
+
+def _masked_values(value: Mapping[str, object]) -> str:
+    """A map's repr with its keys shown and its values masked."""
+    return "{" + ", ".join(f"{key!r}: {MASK!r}" for key in value) + "}"
 
 
 _EMPTY_MAP: FrozenMap[str] = FrozenMap()
@@ -164,10 +201,6 @@ _EMPTY_MAP: FrozenMap[str] = FrozenMap()
 
 def _masked(value: object) -> str:
     return repr(MASK) if value is not None else "None"
-
-
-def _masked_values(value: Mapping[str, str]) -> str:
-    return "{" + ", ".join(f"{key!r}: {MASK!r}" for key in value) + "}"
 
 
 def _masked_access_key(value: str) -> str:

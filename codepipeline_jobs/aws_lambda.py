@@ -81,9 +81,6 @@ DEFAULT_SAFETY_MARGIN_MS = 1000
 #: The configuration property that carries the action's user parameters.
 _USER_PARAMETERS = "UserParameters"
 
-#: Shorter strings are not masked: they would mask unrelated text (as in `job_secrets`).
-_MIN_SECRET_LENGTH = 4
-
 #: The longest the decorator waits before it reads the remaining time again, in seconds.
 _WATCH_INTERVAL_S = 1.0
 
@@ -344,32 +341,14 @@ def _watched(
 
 
 def _secret_forms(job: Job) -> list[str]:
-    """The job's secrets in every form they take in messages: raw, repr-, JSON-, URL-, unicode-escaped.
+    """The job's secrets (the strings inside JSON ``UserParameters`` included).
 
-    `job_secrets` gives the raw values (the strings inside JSON ``UserParameters``
-    included); an exception's text often holds another form of them (``KeyError``
-    shows a repr, ``json.dumps(config)`` JSON escapes, an HTTP error a URL-encoded
-    token), so each form is masked.
+    `scrub` masks each in every form it takes in messages (repr-, JSON-, URL-,
+    unicode-escaped), so the raw values are all it needs.
     """
-    from urllib.parse import quote, quote_plus  # noqa: PLC0415 - only when a job is reported
+    from ._redact import job_secrets  # noqa: PLC0415 - only when a job is reported
 
-    from ._redact import job_secrets  # noqa: PLC0415
-
-    forms: set[str] = set()
-    for secret in job_secrets(job):
-        if not secret:
-            continue
-        forms.update((
-            secret,
-            repr(secret)[1:-1],
-            ascii(secret)[1:-1],
-            json.dumps(secret)[1:-1],
-            json.dumps(secret, ensure_ascii=False)[1:-1],
-            secret.encode("unicode_escape").decode("ascii"),
-            quote(secret, safe=""),
-            quote_plus(secret, safe=""),
-        ))
-    return sorted(form for form in forms if len(form) >= _MIN_SECRET_LENGTH)
+    return job_secrets(job)
 
 
 def _masked(text: str, secrets: list[str]) -> str:

@@ -51,7 +51,11 @@ FAST: dict[str, Any] = {
     "poll_interval_max": 0.02,
     "retry_delay": 0.001,
     "retry_delay_max": 0.01,
-    "report_retries": 10,
+    # Enough retries that faults at the worst rates drawn here (55% of calls failing) never
+    # exhaust them (0.55 ** 41 < 1e-10): what is tried is exactly-once, not giving up - a
+    # worker that runs out of retries leaves the job to its timeout, counted as an error,
+    # which tests/test_worker.py covers.
+    "report_retries": 40,
     "drain_timeout": 0.1,
     "handle_signals": False,
 }
@@ -339,12 +343,22 @@ def test_exactly_one_report_whatever_the_handler_does_and_the_faults(
 # --- the report preparation every runtime shares ----------------------------------------------------
 
 JOB_ID = "11111111-2222-4333-8444-555555555555"
+
+
+def failure_with_type(message: str, type_: object) -> Failure:
+    """A `Failure` whose type is `type_` whatever it is: construction refuses a non-str, code may not."""
+    failure = Failure(message)
+    object.__setattr__(failure, "type", type_)  # what a buggy or hostile caller can still do
+    return failure
+
+
 ANYTHING = st.one_of(
     st.none(),
     st.builds(Success, output_variables=st.none() | st.dictionaries(st.text(max_size=5), st.text())),
     st.builds(Continuation, st.text(max_size=3000)),
     st.builds(Failure, st.text(max_size=6000),
-              st.sampled_from([*FailureType, "ConfigurationError", "Bogus", 3])),
+              st.sampled_from([*FailureType, "ConfigurationError", "Bogus"])),
+    st.builds(failure_with_type, st.text(max_size=100), st.sampled_from([3, None, b"JobFailed", ["x"]])),
     st.integers(), st.text(), st.binary(), st.dictionaries(st.text(), st.text()), st.lists(st.none()),
     st.builds(RuntimeError, st.text()), st.builds(SystemExit, st.integers()), st.just(KeyboardInterrupt()),
 )
@@ -359,10 +373,10 @@ def test_prepare_report_never_raises_and_always_gives_a_sendable_report(
     from codepipeline_jobs._worker_core import prepare_report
 
     token = "client-token-0123456789" if partner else None
-    if isinstance(outcome, (Failure, RuntimeError)):
-        outcome = Failure(f"{SECRET} {outcome.message}", outcome.type) if isinstance(outcome, Failure) else (
-            RuntimeError(f"{SECRET} {outcome}")
-        )
+    if isinstance(outcome, Failure):
+        outcome = failure_with_type(f"{SECRET} {outcome.message}", outcome.type)
+    elif isinstance(outcome, RuntimeError):
+        outcome = RuntimeError(f"{SECRET} {outcome}")
     call, kind = prepare_report(JOB_ID, outcome, secrets=[SECRET], client_token=token)
     call.validate()  # the request breaks no rule: it would be sent
     assert kind in ("succeeded", "failed", "continued")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import pytest
 
@@ -301,3 +303,98 @@ def test_filter_scrubs_a_traceback_before_any_handler_formats_it() -> None:
     assert "Traceback" in output
     assert "Stack (most recent call last)" in output
     assert _leaks([output]) == []
+
+
+# --- redaction by structure ------------------------------------------------------------------
+
+QUOTED_VALUE = 'p@ss"word-after-the-quote'
+QUOTED_DATA = {
+    "actionConfiguration": {
+        "configuration": {
+            "UserParameters": json.dumps({"password": QUOTED_VALUE, "region": "eu-west-1"}),
+            "Other": "hunter2-other-value",
+        }
+    },
+    "artifactCredentials": CREDENTIALS,
+}
+
+
+@pytest.mark.usefixtures("clean_filters")
+def test_a_quote_in_a_configuration_value_does_not_defeat_redaction(
+    client: CodePipelineClient, raw_reply: RawReply, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Regression: a " in a value (JSON UserParameters) left the configuration in clear in botocore's log.
+
+    botocore logs the body as a bytes repr, where JSON's ``\\"`` becomes ``\\\\"``:
+    a string pattern read that as the end of the string and the rest of the
+    object - this value and every value after it - was logged as it was.
+    """
+    install_log_redaction()
+    body = json_reply({"jobs": [{"id": JOB_ID, "nonce": "1", "data": QUOTED_DATA}]})
+    messages = _run_logged(client, raw_reply, caplog, body, lambda c: poll_for_jobs(c, ACTION))
+    logged = "\n".join(messages)
+    for secret in ("word-after-the-quote", "hunter2-other-value", "eu-west-1", *SECRETS):
+        assert secret not in logged
+    assert '"UserParameters": "***", "Other": "***"' in logged
+
+
+def test_a_bytes_repr_of_json_is_read_as_what_it_holds() -> None:
+    """scrub() parses a bytes literal holding JSON instead of matching its escaped text."""
+    document = {"configuration": {"UserParameters": json.dumps({"p": QUOTED_VALUE})}}
+    text = f"Response body:\n{json.dumps(document).encode()!r}"
+    scrubbed = scrub(text)
+    assert "after-the-quote" not in scrubbed
+    assert scrubbed == "Response body:\nb'{\"configuration\": {\"UserParameters\": \"***\"}}'"
+
+
+def test_a_body_that_names_a_secret_but_is_not_json_is_withheld() -> None:
+    """A body that cannot be parsed but mentions a secret member is not logged at all."""
+    record = logging.LogRecord(
+        "botocore.parsers", logging.DEBUG, __file__, 1, "Response body:\n%r",
+        (b'{"secretAccessKey": "' + SECRET_KEY.encode() + b'", "cut sh',), None,
+    )
+    SecretsFilter().filter(record)
+    message = record.getMessage()
+    assert SECRET_KEY not in message
+    assert "body withheld" in message
+    harmless = logging.LogRecord(
+        "botocore.parsers", logging.DEBUG, __file__, 1, "Response body:\n%r", (b"<html>busy</html>",), None
+    )
+    SecretsFilter().filter(harmless)
+    assert harmless.getMessage() == "Response body:\nb'<html>busy</html>'"
+
+
+def test_short_values_are_masked_by_structure_but_not_looked_for_in_text() -> None:
+    """A value under four characters is masked where it sits, but not searched for in free text."""
+    assert scrub("a bad day", ["bad"]) == "a bad day"
+    assert scrub("a bad day", ["bad day"]) == "a ***"
+    assert scrub('{"configuration": {"K": "a"}}') == '{"configuration": {"K": "***"}}'
+    assert scrub('{"clientToken": "t"}') == '{"clientToken": "***"}'
+
+
+def test_scrubbed_json_stays_json_with_its_layout() -> None:
+    """JSON text (the CLI's output) is still the same JSON, laid out the same, after scrubbing."""
+    document = {"jobs": [{"id": JOB_ID, "data": QUOTED_DATA}]}
+    text = json.dumps(document, indent=2)
+    scrubbed = scrub(text, [QUOTED_VALUE])
+    parsed = json.loads(scrubbed)
+    configuration = parsed["jobs"][0]["data"]["actionConfiguration"]["configuration"]
+    assert configuration == {"UserParameters": "***", "Other": "***"}
+    assert parsed["jobs"][0]["data"]["artifactCredentials"] == {
+        "accessKeyId": "***", "secretAccessKey": "***", "sessionToken": "***"
+    }
+    assert scrubbed.splitlines()[:3] == text.splitlines()[:3]
+    assert len(scrubbed.splitlines()) == len(text.splitlines())
+
+
+def test_presigned_url_parameters_are_masked() -> None:
+    """The token, credential and signature of a presigned URL are masked, whatever their encoding."""
+    url = (
+        "https://b.s3.amazonaws.com/a.zip?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+        f"&X-Amz-Credential={ACCESS_KEY}%2F20250101%2Fus-east-1%2Fs3%2Faws4_request"
+        f"&X-Amz-Security-Token={quote(SESSION_TOKEN, safe='')}&X-Amz-Signature={'0' * 64}"
+    )
+    scrubbed = scrub(f"403 Forbidden for url: {url}")
+    assert _leaks([scrubbed]) == []
+    assert "X-Amz-Algorithm=AWS4-HMAC-SHA256" in scrubbed
+    assert "X-Amz-Security-Token=***" in scrubbed
