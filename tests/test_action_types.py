@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -399,6 +400,7 @@ def test_a_changed_member_is_a_conflict_naming_it(definition: ActionType, which:
     assert fake.calls.count("CreateCustomActionType") == 1
 
 
+@pytest.mark.skipif(importlib.util.find_spec("aiobotocore") is None, reason="needs the aio extra")
 def test_the_async_calls_do_the_same(fake: FakeCodePipeline) -> None:
     """aio: ensure creates once, list reads every page, delete deletes."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 from typing import Any
 
@@ -347,6 +348,7 @@ def test_a_query_param_is_checked_against_the_declaration(fake: FakeCodePipeline
     assert fake.calls == calls_before
 
 
+@pytest.mark.skipif(importlib.util.find_spec("aiobotocore") is None, reason="needs the aio extra")
 def test_the_asyncio_worker_does_the_same(fake: FakeCodePipeline) -> None:
     """AsyncJobWorker.for_action: the typed configuration to a coroutine; a bad one a ConfigurationError."""
     good = fake.add_job(DEPLOY.action_type_id, configuration={"Target": "prod", "Token": SECRET})
