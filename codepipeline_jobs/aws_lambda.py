@@ -389,13 +389,13 @@ def _prepare_report(
     refuses, any error of our own) a failure saying why, masked. What only a
     Lambda function has is decided here first: an exception (any
     `BaseException`) is a failure with its masked text, its masked traceback
-    logged (``ConfigurationError`` for `UserParametersError`); a timeout a
+    logged (``ConfigurationError`` for `UserParametersError` and `InvalidConfigurationError`); a timeout a
     "timed out" failure. Raises only if even a failure report cannot be built
     (logged with the job id first).
     """
     from ._outcomes import Failure  # noqa: PLC0415 - only when a job is reported
     from ._values import FailureType  # noqa: PLC0415
-    from ._worker_core import exception_message, prepare_report  # noqa: PLC0415
+    from ._worker_core import exception_message, failure_type_of, prepare_report  # noqa: PLC0415
 
     secrets = _secret_forms(job)
     outcome: object = result
@@ -411,7 +411,7 @@ def _prepare_report(
             _log_traceback(job, result, secrets)
             kind = (
                 FailureType.CONFIGURATION_ERROR if isinstance(result, UserParametersError)
-                else FailureType.JOB_FAILED
+                else failure_type_of(result)  # InvalidConfigurationError too, as in the workers
             )
             outcome = Failure(exception_message(result, secrets), kind)
         call, reported = prepare_report(
