@@ -9,34 +9,45 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._calls import PARSER_CRASHES, Calls, check_client
+from ._action_types import create_params, find, params_of, settle
+from ._calls import PARSER_CRASHES, Calls, check_client, check_next_token
+from ._configuration import CustomAction
 from ._void_replies import install as install_void_reply_check
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from types_aiobotocore_codepipeline import CodePipelineClient
 
     from ._calls import Call
     from ._models import (
+        ActionConfigurationProperty,
+        ActionType,
         ActionTypeId,
+        ActionTypeSettings,
+        ArtifactDetails,
         CurrentRevision,
         ExecutionDetails,
         FailureDetails,
         Job,
         JobDetails,
         PipelineExecution,
+        Tag,
         ThirdPartyJob,
         ThirdPartyJobDetails,
     )
-    from ._values import JobStatus
+    from ._values import ActionCategory, ActionCategoryName, ActionOwner, ActionOwnerName, JobStatus
 
 __all__ = [
     "acknowledge_job",
     "acknowledge_third_party_job",
+    "create_custom_action_type",
+    "delete_custom_action_type",
+    "ensure_custom_action_type",
     "get_job_details",
     "get_pipeline_execution",
     "get_third_party_job_details",
+    "list_action_types",
     "poll_for_jobs",
     "poll_for_third_party_jobs",
     "put_job_failure_result",
@@ -206,3 +217,91 @@ async def put_third_party_job_failure_result(
     await run(
         client, Calls.put_third_party_job_failure_result(job_id, client_token, failure_details)
     )
+
+
+
+# --- action types ---------------------------------------------------------------------------
+
+
+async def create_custom_action_type(
+    client: CodePipelineClient,
+    category: ActionCategory | ActionCategoryName,
+    provider: str,
+    version: str,
+    *,
+    input_artifact_details: ArtifactDetails,
+    output_artifact_details: ArtifactDetails,
+    settings: ActionTypeSettings | None = None,
+    configuration_properties: Sequence[ActionConfigurationProperty] = (),
+    tags: Sequence[Tag] = (),
+) -> ActionType:
+    """Register a custom action type.
+
+    The coroutine form of `codepipeline_jobs.create_custom_action_type`.
+    """
+    params = create_params(
+        category,
+        provider,
+        version,
+        input_artifact_details=input_artifact_details,
+        output_artifact_details=output_artifact_details,
+        settings=settings,
+        configuration_properties=configuration_properties,
+        tags=tags,
+    )
+    return await run(client, Calls.create_custom_action_type(params))
+
+
+async def delete_custom_action_type(
+    client: CodePipelineClient, category: ActionCategory | ActionCategoryName, provider: str, version: str
+) -> None:
+    """Delete a custom action type.
+
+    The coroutine form of `codepipeline_jobs.delete_custom_action_type`.
+    """
+    await run(client, Calls.delete_custom_action_type(category, provider, version))
+
+
+async def list_action_types(
+    client: CodePipelineClient,
+    *,
+    action_owner_filter: ActionOwner | ActionOwnerName | None = None,
+    region_filter: str | None = None,
+) -> list[ActionType]:
+    """Every action type, all pages read.
+
+    The coroutine form of `codepipeline_jobs.list_action_types`.
+    """
+    found: list[ActionType] = []
+    token: str | None = None
+    seen: set[str] = set()
+    while True:
+        page, token = await run(client, Calls.list_action_types(
+            action_owner_filter=action_owner_filter, region_filter=region_filter, next_token=token
+        ))
+        found.extend(page)
+        if token is None:
+            return found
+        check_next_token(token, seen)
+
+
+async def ensure_custom_action_type(
+    client: CodePipelineClient,
+    action_type: ActionType | CustomAction[Any],
+    *,
+    tags: Sequence[Tag] = (),
+) -> ActionType:
+    """Register a custom action type unless it is registered already.
+
+    The coroutine form of `codepipeline_jobs.ensure_custom_action_type`.
+    """
+    if isinstance(action_type, CustomAction):
+        action_type = action_type.action_type
+    create = Calls.create_custom_action_type(params_of(action_type, tags))
+    create.validate(client.meta.service_model)
+    listed = await list_action_types(client, action_owner_filter=action_type.id.owner)
+    registered = find(listed, action_type.id)
+    if not settle(action_type, registered):
+        assert registered is not None
+        return registered
+    return await run(client, create)

@@ -44,8 +44,22 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from types_aiobotocore_codepipeline import CodePipelineClient
+    from typing_extensions import TypedDict, TypeVar, Unpack
 
+    from ._configuration import CustomAction
     from ._models import ActionTypeId
+
+    _C = TypeVar("_C")
+
+    class _AsyncJobWorkerOptions(TypedDict, total=False):
+        max_concurrency: int
+        poll_interval_min: float
+        poll_interval_max: float
+        drain_timeout: float
+        report_retries: int
+        retry_delay: float
+        retry_delay_max: float
+        handle_signals: bool
 
 __all__ = [
     "AsyncHandler",
@@ -427,6 +441,41 @@ class AsyncJobWorker(_AsyncEngine):
             report_retries=report_retries, retry_delay=retry_delay, retry_delay_max=retry_delay_max,
             handle_signals=handle_signals,
         )
+
+    @classmethod
+    def for_action(
+        cls,
+        client: CodePipelineClient,
+        action: CustomAction[_C],
+        handler: Callable[[Job, _C], Awaitable[Outcome] | Outcome],
+        *,
+        query_param: Mapping[str, str] | None = None,
+        **options: Unpack[_AsyncJobWorkerOptions],
+    ) -> AsyncJobWorker:
+        """A worker for a declared `CustomAction`, whose handler gets the job's typed configuration.
+
+        The asyncio form of `JobWorker.for_action`: `handler` is a coroutine function
+        (or a plain function, run in a thread) taking the job and its configuration.
+
+        Raises:
+            ValidationError: `query_param` names a property that is not the
+                action's queryable one; nothing was polled.
+        """
+        action.check_query_param(query_param)
+        adapted: AsyncHandler
+        if _is_coroutine_function(handler):
+
+            async def handle(job: Job) -> Outcome:
+                result: Any = handler(job, action.read(job))
+                outcome: Outcome = await result
+                return outcome
+
+            adapted = handle
+        else:
+            adapted = action.handler(handler)
+        worker = cls(client, action.action_type_id, adapted, query_param=query_param, **options)
+        worker._lifecycle.secret_properties = action.secret_properties
+        return worker
 
 
 class AsyncThirdPartyJobWorker(_AsyncEngine):

@@ -20,9 +20,12 @@ import functools
 import logging
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from ._action_types import create_params, find, params_of, plain, settle
+from ._configuration import CustomAction
 from ._convert import structure_reply, unstructure
 from ._errors import MalformedResponseError, type_description, with_article
 from ._models import (
+    ActionType,
     ActionTypeId,
     CurrentRevision,
     ExecutionDetails,
@@ -38,9 +41,12 @@ from ._values import JobStatus
 from ._void_replies import install as install_void_reply_check
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
     from mypy_boto3_codepipeline import CodePipelineClient
+
+    from ._models import ActionConfigurationProperty, ActionTypeSettings, ArtifactDetails, Tag
+    from ._values import ActionCategory, ActionCategoryName, ActionOwner, ActionOwnerName
 
 __all__ = [
     "PARSER_CRASHES",
@@ -49,9 +55,14 @@ __all__ = [
     "acknowledge_job",
     "acknowledge_third_party_job",
     "check_client",
+    "check_next_token",
+    "create_custom_action_type",
+    "delete_custom_action_type",
+    "ensure_custom_action_type",
     "get_job_details",
     "get_pipeline_execution",
     "get_third_party_job_details",
+    "list_action_types",
     "poll_for_jobs",
     "poll_for_third_party_jobs",
     "put_job_failure_result",
@@ -168,6 +179,21 @@ def _read_third_party_job_details(reply: Mapping[str, Any]) -> ThirdPartyJobDeta
 
 def _read_pipeline_execution(reply: Mapping[str, Any]) -> PipelineExecution:
     return structure_reply(reply, "pipelineExecution", PipelineExecution)
+
+
+def _read_action_type(reply: Mapping[str, Any]) -> ActionType:
+    return structure_reply(reply, "actionType", ActionType)
+
+
+_ACTION_TYPES = tuple[ActionType, ...]
+
+
+def _read_action_type_page(reply: Mapping[str, Any]) -> tuple[list[ActionType], str | None]:
+    action_types = list(structure_reply(reply, "actionTypes", _ACTION_TYPES))
+    token = reply.get("nextToken")
+    if token is not None and not isinstance(token, str):
+        raise MalformedResponseError("nextToken", "expected a string")
+    return action_types, token or None
 
 
 class Calls:
@@ -322,6 +348,45 @@ class Calls:
                 "reported failure of partner job %s: %s", job_id, failure_details.type
             ),
         )
+
+    # --- action types ---------------------------------------------------------------------
+
+    @staticmethod
+    def create_custom_action_type(params: dict[str, Any]) -> Call[ActionType]:
+        """CreateCustomActionType, from the request `_action_types.create_params` builds."""
+        name = f"{params.get('category')}/{params.get('provider')}/{params.get('version')}"
+        return Call(
+            "CreateCustomActionType", "create_custom_action_type", params, _read_action_type,
+            lambda _: logger.info("registered custom action type %s", name),
+        )
+
+    @staticmethod
+    def delete_custom_action_type(category: str, provider: str, version: str) -> Call[None]:
+        """DeleteCustomActionType."""
+        params = _params(
+            category=plain(category),
+            provider=provider,
+            version=version,
+        )
+        return Call(
+            "DeleteCustomActionType", "delete_custom_action_type", params, _ignore_reply,
+            lambda _: logger.info("deleted custom action type %s/%s/%s", category, provider, version),
+        )
+
+    @staticmethod
+    def list_action_types(
+        *,
+        action_owner_filter: str | None = None,
+        region_filter: str | None = None,
+        next_token: str | None = None,
+    ) -> Call[tuple[list[ActionType], str | None]]:
+        """ListActionTypes, one page: the action types and the token of the next page."""
+        params = _params(
+            actionOwnerFilter=plain(action_owner_filter),
+            regionFilter=region_filter,
+            nextToken=next_token,
+        )
+        return Call("ListActionTypes", "list_action_types", params, _read_action_type_page)
 
 
 @functools.cache
@@ -606,3 +671,169 @@ def put_third_party_job_failure_result(
         botocore.exceptions.ClientError: The service refused the report.
     """
     run(client, Calls.put_third_party_job_failure_result(job_id, client_token, failure_details))
+
+
+
+# --- action types ---------------------------------------------------------------------------
+
+
+def create_custom_action_type(
+    client: CodePipelineClient,
+    category: ActionCategory | ActionCategoryName,
+    provider: str,
+    version: str,
+    *,
+    input_artifact_details: ArtifactDetails,
+    output_artifact_details: ArtifactDetails,
+    settings: ActionTypeSettings | None = None,
+    configuration_properties: Sequence[ActionConfigurationProperty] = (),
+    tags: Sequence[Tag] = (),
+) -> ActionType:
+    """Register a custom action type (CreateCustomActionType); its owner is ``Custom``.
+
+    Every rule is checked before sending: the model's limits (provider 1-35 and
+    version 1-9 of ``[0-9A-Za-z_-]``, at most 10 properties, names 1-50,
+    descriptions 1-160, artifact counts 0-5, URLs 1-2048, tag keys 1-128 and
+    values 0-256) and the user guide's (unique names, at most one queryable
+    property, which is required and not secret, minimum <= maximum, and a
+    ``{Config:Name}`` in a template naming a required, non-secret property).
+
+    Prefer `ensure_custom_action_type` in a deploy step: it creates the type only
+    when it is absent.
+
+    Args:
+        client: A boto3 CodePipeline client.
+        category: The action's category (``Build``, ``Deploy``, ...).
+        provider: The provider name.
+        version: The version; a deleted type is restored only by re-creating it
+            with the identical definition, so a changed definition needs a new version.
+        input_artifact_details: How many input artifacts the action takes.
+        output_artifact_details: How many output artifacts it produces.
+        settings: Links the console shows.
+        configuration_properties: The action's configuration properties.
+        tags: Tags of the action type.
+
+    Returns:
+        The registered action type.
+
+    Raises:
+        ValidationError: A rule is broken; the error names the member, nothing was sent.
+        botocore.exceptions.ClientError: The service refused the request
+            (e.g. ``LimitExceededException`` past 50 custom types in a Region).
+
+    Example:
+        ```python
+        create_custom_action_type(
+            client, "Build", "MyBuilder", "1",
+            input_artifact_details=ArtifactDetails(minimum_count=1, maximum_count=1),
+            output_artifact_details=ArtifactDetails(minimum_count=0, maximum_count=1),
+        )
+        ```
+    """
+    params = create_params(
+        category,
+        provider,
+        version,
+        input_artifact_details=input_artifact_details,
+        output_artifact_details=output_artifact_details,
+        settings=settings,
+        configuration_properties=configuration_properties,
+        tags=tags,
+    )
+    return run(client, Calls.create_custom_action_type(params))
+
+
+def delete_custom_action_type(
+    client: CodePipelineClient, category: ActionCategory | ActionCategoryName, provider: str, version: str
+) -> None:
+    """Delete a custom action type (DeleteCustomActionType).
+
+    Workers polling for it fail from then on. It can be restored only by
+    creating it again with the identical definition.
+
+    Raises:
+        ValidationError: A parameter breaks a rule; nothing was sent.
+        botocore.exceptions.ClientError: The service refused the request.
+    """
+    run(client, Calls.delete_custom_action_type(category, provider, version))
+
+
+def check_next_token(token: str, seen: set[str]) -> None:
+    """Refuse a ``nextToken`` handed out before: reading on would never end.
+
+    Raises:
+        MalformedResponseError: The service sent the same token twice.
+    """
+    if token in seen:
+        raise MalformedResponseError("nextToken", "the same token came back twice; the pages never end")
+    seen.add(token)
+
+
+def list_action_types(
+    client: CodePipelineClient,
+    *,
+    action_owner_filter: ActionOwner | ActionOwnerName | None = None,
+    region_filter: str | None = None,
+) -> list[ActionType]:
+    """Every action type of the account and Region, all pages read (ListActionTypes).
+
+    Args:
+        client: A boto3 CodePipeline client.
+        action_owner_filter: Only the types of this owner (``Custom``, ``ThirdParty``, ``AWS``).
+        region_filter: Only the types of this Region (4-30 characters).
+
+    Raises:
+        ValidationError: A parameter breaks a rule; nothing was sent.
+        MalformedResponseError: A reply could not be read.
+        botocore.exceptions.ClientError: The service refused a request.
+    """
+    found: list[ActionType] = []
+    token: str | None = None
+    seen: set[str] = set()
+    while True:
+        page, token = run(client, Calls.list_action_types(
+            action_owner_filter=action_owner_filter, region_filter=region_filter, next_token=token
+        ))
+        found.extend(page)
+        if token is None:
+            return found
+        check_next_token(token, seen)
+
+
+def ensure_custom_action_type(
+    client: CodePipelineClient,
+    action_type: ActionType | CustomAction[Any],
+    *,
+    tags: Sequence[Tag] = (),
+) -> ActionType:
+    """Register a custom action type unless it is registered already: the deploy step's call.
+
+    The declared type is checked against every rule first (nothing is sent if
+    one is broken), then looked up with ListActionTypes: absent, it is created;
+    registered with the same definition, nothing else is sent; registered with
+    another definition, nothing is created and `ActionTypeConflictError` names
+    each differing member. Tags are applied only when the type is created.
+
+    Args:
+        client: A boto3 CodePipeline client.
+        action_type: The declared type (a `CustomAction`, or an `ActionType` whose
+            owner is ``Custom``).
+        tags: Tags for the type, when it is created.
+
+    Returns:
+        The action type as registered.
+
+    Raises:
+        ValidationError: The owner is not ``Custom``, or a rule is broken; nothing was sent.
+        ActionTypeConflictError: It is registered with another definition.
+        botocore.exceptions.ClientError: The service refused a request.
+    """
+    if isinstance(action_type, CustomAction):
+        action_type = action_type.action_type
+    create = Calls.create_custom_action_type(params_of(action_type, tags))
+    create.validate(client.meta.service_model)
+    registered = find(list_action_types(client, action_owner_filter=action_type.id.owner), action_type.id)
+    if not settle(action_type, registered):
+        assert registered is not None
+        return registered
+    return run(client, create)

@@ -112,6 +112,13 @@ def _structure_int(value: object, _: object) -> int:
     raise _Problem(f"expected an integer, got {_type_name(value)}")
 
 
+def _structure_bool(value: object, _: object) -> bool:
+    # cattrs' default is bool(value), which reads the string "false" as True.
+    if isinstance(value, bool):
+        return value
+    raise _Problem(f"expected a boolean, got {_type_name(value)}")
+
+
 def _structure_datetime(value: object, _: object) -> _dt.datetime:
     if isinstance(value, _dt.datetime):
         return value
@@ -224,6 +231,7 @@ def configure_converter(conv: cattrs.Converter) -> None:
     """
     conv.register_structure_hook(str, _structure_str)
     conv.register_structure_hook(int, _structure_int)
+    conv.register_structure_hook(bool, _structure_bool)
     conv.register_structure_hook(_dt.datetime, _structure_datetime)
     conv.register_unstructure_hook(_dt.datetime, lambda value: value)
     # Value sets are str subclasses: registered by class, so the most specific hook wins.

@@ -320,7 +320,7 @@ class Compiler:
     @staticmethod
     def _exact_class(source: _Source, type_: Any) -> str | None:
         """The name of the one class a leaf type's wire values have, or None when not a leaf."""
-        if type_ is str or type_ is int:
+        if type_ is str or type_ is int or type_ is bool:
             return type_.__name__
         if type_ is _dt.datetime:
             return source.name(_dt.datetime, "_datetime")
@@ -387,7 +387,7 @@ class Compiler:
     def _emit_write(self, source: _Source, type_: Any, var: str, indent: int) -> bool:  # noqa: PLR0911 - one case per kind of type
         """Emit lines that replace `var` (a model value of `type_`) with its wire form."""
         add = source.add
-        if type_ in (str, int, _dt.datetime):
+        if type_ in (str, int, bool, _dt.datetime):
             add(indent, f"if {var}.__class__ is not {source.name(type_, '_type')}:")
             add(indent + 1, "raise Mismatch")
             return True

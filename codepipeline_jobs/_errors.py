@@ -3,9 +3,11 @@
 ```
 CodePipelineJobsError
 ├── ValidationError (also ValueError)        a request broke a service rule; nothing was sent
+│   ├── InvalidConfigurationError            a job's configuration does not fit the declared class
 │   ├── NotCustomActionError                 PollForJobs asked for an owner other than Custom
 │   ├── NotThirdPartyActionError             PollForThirdPartyJobs asked for an owner other than ThirdParty
 │   └── OutputVariablesTooLargeError         output variables over the 122,880-byte quota
+├── ActionTypeConflictError                  a registered action type differs from its declaration
 └── MalformedResponseError                   a reply or event could not be read as the API's shape
 ```
 
@@ -23,7 +25,9 @@ from __future__ import annotations
 
 __all__ = [
     "MASK",
+    "ActionTypeConflictError",
     "CodePipelineJobsError",
+    "InvalidConfigurationError",
     "MalformedResponseError",
     "NotCustomActionError",
     "NotThirdPartyActionError",
@@ -143,3 +147,45 @@ class MalformedResponseError(CodePipelineJobsError):
 
     def __reduce__(self) -> tuple[type[MalformedResponseError], tuple[str, str]]:
         return (type(self), (self.path, self.problem))
+
+
+class InvalidConfigurationError(ValidationError):
+    """A job's action configuration does not fit the class it is read into.
+
+    Raised by `read_configuration` (and `read_user_parameters`) for a missing
+    required property or a value that does not convert. The message names the
+    property and the rule, never the value: configuration values may be
+    secrets. Every runtime of this library reports a handler's
+    `InvalidConfigurationError` as a ``ConfigurationError`` failure.
+
+    Attributes:
+        parameter: The configuration property, e.g. ``"ProjectName"``.
+        rule: What was wrong, e.g. ``"is required"``.
+    """
+
+
+class ActionTypeConflictError(CodePipelineJobsError):
+    """A custom action type is registered with a definition other than the declared one.
+
+    Raised by `ensure_custom_action_type`; nothing was created. An action
+    type's definition cannot change: register the changed definition under a
+    new version.
+
+    Attributes:
+        action_type: ``Category/Provider/Version`` of the type.
+        differences: Each differing member, e.g. ``"settings.entityUrlTemplate"``.
+    """
+
+    action_type: str
+    differences: tuple[str, ...]
+
+    def __init__(self, action_type: str, differences: tuple[str, ...]) -> None:
+        super().__init__(
+            f"custom action type {action_type} is registered with a different definition "
+            f"(differs in: {', '.join(differences)}); a changed definition needs a new version"
+        )
+        self.action_type = action_type
+        self.differences = differences
+
+    def __reduce__(self) -> tuple[type[ActionTypeConflictError], tuple[str, tuple[str, ...]]]:
+        return (type(self), (self.action_type, self.differences))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import attrs
 
 from ._convert import structure, unstructure
+from ._fake_action_types import ActionTypeBook, Strictness
 from ._fake_wire import ServiceError
 from ._models import (
     ActionConfiguration,
@@ -68,6 +69,9 @@ OPERATIONS: Mapping[str, str] = {
     "PutThirdPartyJobSuccessResult": "put_third_party_job_success_result",
     "PutThirdPartyJobFailureResult": "put_third_party_job_failure_result",
     "GetPipelineExecution": "get_pipeline_execution",
+    "CreateCustomActionType": "create_custom_action_type",
+    "DeleteCustomActionType": "delete_custom_action_type",
+    "ListActionTypes": "list_action_types",
 }
 
 
@@ -81,7 +85,7 @@ class FakeReport:
     """The revision of a success result."""
     execution_details: ExecutionDetails | None = None
     """The execution details of a success result."""
-    output_variables: Mapping[str, str] = attrs.field(factory=FrozenMap[str])
+    output_variables: Mapping[str, str] = attrs.field(factory=lambda: FrozenMap(secret=False))
     """The output variables of a final success result."""
     continuation_token: str | None = None
     """The continuation token of a success result that continues the work."""
@@ -192,7 +196,10 @@ class JobBook:
         seed: int,
         job_timeout: float | None,
         clock: Callable[[], float],
+        strict_action_types: Strictness = None,
+        action_types_page_size: int = 10,
     ) -> None:
+        self.action_types = ActionTypeBook(strict=strict_action_types, page_size=action_types_page_size)
         self.region = region
         self.account_id = account_id
         self.job_timeout = job_timeout
@@ -237,6 +244,7 @@ class JobBook:
                 "configuration={'FunctionName': ...} (and 'UserParameters' if the function reads them)"
             )
             raise ValueError(msg)
+        self.action_types.check_job(action_type_id, configuration or {})
         execution_id = pipeline_execution_id or self._new_id()
         partner = action_type_id.owner == ActionOwner.THIRD_PARTY
         client_id = self._client_id(action_type_id, pipeline_name) if partner else None
@@ -460,6 +468,7 @@ class JobBook:
     # --- the operations -------------------------------------------------------------------
 
     def poll_for_jobs(self, params: dict[str, Any], _: object) -> dict[str, Any]:
+        self.action_types.check_poll(params)
         jobs = self._poll(params, partner=False)
         return {
             "jobs": [
@@ -497,7 +506,7 @@ class JobBook:
             kind="success",
             current_revision=_optional(params.get("currentRevision"), CurrentRevision),
             execution_details=_optional(params.get("executionDetails"), ExecutionDetails),
-            output_variables=FrozenMap(params.get("outputVariables")),
+            output_variables=FrozenMap(params.get("outputVariables"), secret=False),
             continuation_token=params.get("continuationToken"),
         )
 
@@ -555,3 +564,14 @@ class JobBook:
                 "artifactRevisions": revisions,
             }
         }
+
+    # --- custom action types (`ActionTypeBook`) -------------------------------------------
+
+    def create_custom_action_type(self, params: dict[str, Any], caller: object) -> dict[str, Any]:
+        return self.action_types.create_custom_action_type(params, caller)
+
+    def delete_custom_action_type(self, params: dict[str, Any], caller: object) -> dict[str, Any]:
+        return self.action_types.delete_custom_action_type(params, caller)
+
+    def list_action_types(self, params: dict[str, Any], caller: object) -> dict[str, Any]:
+        return self.action_types.list_action_types(params, caller)

@@ -218,6 +218,9 @@ class Lifecycle:
         self.counts = counts
         self.service_model = service_model
         self.stopping = stopping
+        #: The configuration properties declared secret, when the worker serves a `CustomAction`:
+        #: only their values are masked. ``None``: every configuration value is.
+        self.secret_properties: frozenset[str] | None = None
 
     def flow(self, item: Polled) -> Flow:
         """The life of the polled job `item`: claim, handle, report; every end counted once."""
@@ -243,7 +246,7 @@ class Lifecycle:
         status = yield from self._claim_step(Calls.acknowledge_job(job.id, nonce), log, "acknowledge",
                                              job_secrets(job))
         self._check_ours(status, log)
-        return Claimed(job)
+        return Claimed(job, secret_properties=self.secret_properties)
 
     def _claim_partner(
         self, item: ThirdPartyJob, log: JobLog
@@ -263,7 +266,7 @@ class Lifecycle:
         log = job_log(item.job_id, details.data)
         nonce = nonce_of(details.nonce, "the job's details", log, self.counts)
         self._leave_if_stopping(log)
-        claimed = Claimed(details, token)
+        claimed = Claimed(details, token, secret_properties=self.secret_properties)
         status = yield from self._claim_step(
             Calls.acknowledge_third_party_job(item.job_id, nonce, token), log, "acknowledge",
             claimed.secrets(),

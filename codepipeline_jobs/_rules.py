@@ -43,6 +43,8 @@ ServiceModel = Any
 __all__ = [
     "OUTPUT_VARIABLES_MAX_BYTES",
     "default_service_model",
+    "validate_configuration_properties",
+    "validate_custom_action_type",
     "validate_custom_owner",
     "validate_query_param",
     "validate_request",
@@ -122,6 +124,10 @@ def _check(shape: Shape, value: object, path: str) -> None:  # noqa: PLR0912 - o
     elif kind == "list":
         if not isinstance(value, (list, tuple)):
             raise ValidationError(path, f"must be a list, got {_describe(shape, value)}")
+        if "max" in meta and len(value) > meta["max"]:  # pyright: ignore[reportUnknownArgumentType]
+            raise ValidationError(
+                path, f"must have at most {meta['max']} items, got {len(value)}"  # pyright: ignore[reportUnknownArgumentType]
+            )
         for index, item in enumerate(cast("Sequence[Any]", value)):
             _check(shape.member, item, f"{path}[{index}]")
     elif kind == "map":
@@ -290,3 +296,100 @@ def validate_request(
         validate_third_party_owner(params["actionTypeId"])
     elif operation_name == "PutJobSuccessResult":
         _check_output_variables(params)
+    elif operation_name == "CreateCustomActionType":
+        validate_custom_action_type(params)
+
+
+# --- custom action types ------------------------------------------------------------------
+#
+# Rules the model does not carry, from the CodePipeline user guide ("Create a custom action"
+# and the CreateCustomActionType reference): property names are unique, at most one property
+# is queryable and it is required and not secret, a minimum artifact count is not above the
+# maximum, and a ``{Config:Name}`` in a URL template names a required, non-secret property.
+
+_CONFIG_REFERENCE = re.compile(r"\{Config:([^}]*)\}")
+_TEMPLATES = ("entityUrlTemplate", "executionUrlTemplate", "revisionUrlTemplate")
+
+
+def _property_rules(properties: Sequence[Mapping[str, Any]], path: str) -> None:
+    seen: set[str] = set()
+    queryable: str | None = None
+    for index, prop in enumerate(properties):
+        where = f"{path}[{index}]"
+        name = prop["name"]
+        if name in seen:
+            raise ValidationError(f"{where}.name", f"must be unique, {name!r} is declared twice")
+        seen.add(name)
+        if prop.get("queryable"):
+            if queryable is not None:
+                raise ValidationError(
+                    f"{where}.queryable",
+                    f"at most one property may be queryable, {queryable!r} already is",
+                )
+            queryable = name
+            if not prop["required"]:
+                raise ValidationError(f"{where}.required", "a queryable property must be required")
+            if prop["secret"]:
+                raise ValidationError(f"{where}.secret", "a queryable property must not be secret")
+
+
+def _template_rules(
+    settings: Mapping[str, Any], properties: Sequence[Mapping[str, Any]], path: str
+) -> None:
+    by_name = {prop["name"]: prop for prop in properties}
+    for member in _TEMPLATES:
+        template = settings.get(member)
+        if template is None:
+            continue
+        for reference in _CONFIG_REFERENCE.findall(template):
+            prop = by_name.get(reference)
+            if prop is None:
+                rule = f"{{Config:{reference[:50]}}} names no declared configuration property"
+            elif not prop["required"] or prop["secret"]:
+                rule = f"{{Config:{reference}}} must name a required, non-secret property"
+            else:
+                continue
+            raise ValidationError(f"{path}.{member}", rule)
+
+
+def validate_configuration_properties(
+    properties: Sequence[Mapping[str, Any]], *, path: str = "configurationProperties"
+) -> None:
+    """Check a custom action type's configuration properties, in wire form.
+
+    The model's rules (at most 10; name 1-50 characters; description 1-160;
+    type ``String``, ``Number`` or ``Boolean``) and the user guide's: names
+    unique, at most one queryable property, which is required and not secret.
+
+    Raises:
+        ValidationError: A rule is broken; the error names the property's member.
+    """
+    shape = default_service_model().operation_model("CreateCustomActionType").input_shape
+    _check(shape.members["configurationProperties"], list(properties), path)
+    _property_rules(properties, path)
+
+
+def validate_custom_action_type(params: Mapping[str, Any]) -> None:
+    """Check the rules of a CreateCustomActionType request that botocore's model does not carry.
+
+    Property names unique; at most one queryable property, required and not
+    secret; each artifact minimum at most its maximum; a ``{Config:Name}`` in a
+    URL template names a declared, required, non-secret property. The model's
+    own rules are checked by `validate_request`.
+
+    Raises:
+        ValidationError: A rule is broken; the error names the member.
+    """
+    properties: Sequence[Mapping[str, Any]] = params.get("configurationProperties") or ()
+    _property_rules(properties, "configurationProperties")
+    for member in ("inputArtifactDetails", "outputArtifactDetails"):
+        details: Mapping[str, Any] = params[member]
+        if details["minimumCount"] > details["maximumCount"]:
+            raise ValidationError(
+                f"{member}.minimumCount",
+                f"must be at most maximumCount ({details['maximumCount']}), "
+                f"got {details['minimumCount']}",
+            )
+    settings: Mapping[str, Any] | None = params.get("settings")
+    if settings:
+        _template_rules(settings, properties, "settings")

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 __all__ = [
     "ActionCategory",
     "ActionCategoryName",
+    "ActionConfigurationPropertyType",
+    "ActionConfigurationPropertyTypeName",
     "ActionOwner",
     "ActionOwnerName",
     "ArtifactLocationType",
@@ -297,6 +299,23 @@ class FailureType(ValueSet):
     SYSTEM_UNAVAILABLE = "SystemUnavailable"
 
 
+ActionConfigurationPropertyTypeName: TypeAlias = Literal["String", "Number", "Boolean"]
+"""The known values of `ActionConfigurationPropertyType` as plain strings, as the AWS docs write them.
+
+A parameter annotated ``ActionConfigurationPropertyType | ActionConfigurationPropertyTypeName``
+takes a member or one of these strings, as the fields of the models do."""
+
+
+class ActionConfigurationPropertyType(ValueSet):
+    """The type of a custom action's configuration property (``ActionConfigurationPropertyType`` in the API).
+
+    Whatever the type, a job carries the property's value as a string;
+    `read_configuration` converts ``Number`` and ``Boolean`` values.
+    """
+
+    STRING = "String"
+    NUMBER = "Number"
+    BOOLEAN = "Boolean"
 # --- fields typed with a value set ----------------------------------------------------------
 
 

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar
 import attrs
 
 from ._calls import Calls
-from ._errors import ValidationError
-from ._models import ActionTypeId, FailureDetails, Job, ThirdPartyJobDetails
+from ._errors import InvalidConfigurationError, ValidationError
+from ._models import ActionConfiguration, ActionTypeId, FailureDetails, Job, ThirdPartyJobDetails
 from ._outcomes import Continuation, Failure, Outcome, report_call
 from ._redact import MAX_MESSAGE_LENGTH, describe_exception, job_secrets, scrub
 from ._values import FailureType, JobStatus
@@ -47,6 +47,7 @@ __all__ = [
     "exception_message",
     "failure_call",
     "failure_from_exception",
+    "failure_type_of",
     "job_log",
     "log_poll_failure",
     "nonce_of",
@@ -266,10 +267,28 @@ class Claimed(Generic[_J]):
 
     job: _J
     client_token: str | None = attrs.field(default=None, repr=False)
+    #: The configuration properties declared secret (`CustomAction`); ``None``: treat every one so.
+    secret_properties: frozenset[str] | None = attrs.field(default=None, repr=False)
 
     def secrets(self) -> list[str]:
         """What must never show up in a log line about this job."""
-        return [*job_secrets(self.job), *([self.client_token] if self.client_token else [])]
+        job: Any = self.job
+        if self.secret_properties is not None:
+            job = only_secret_configuration(job, self.secret_properties)
+        return [*job_secrets(job), *([self.client_token] if self.client_token else [])]
+
+
+def only_secret_configuration(job: _J, secret_properties: frozenset[str]) -> _J:
+    """The job with only the values of its secret configuration properties (to mask those only)."""
+    data: Any = getattr(job, "data", None)
+    configuration = data.action_configuration if data is not None else None
+    if configuration is None:
+        return job
+    kept = {k: v for k, v in configuration.configuration.items() if k in secret_properties}
+    evolved: _J = attrs.evolve(
+        job, data=attrs.evolve(data, action_configuration=ActionConfiguration(configuration=kept))
+    )
+    return evolved
 
 
 class Skip(Exception):
@@ -329,6 +348,8 @@ def claim_failed(exc: Exception, log: JobLog, what: str, secrets: list[str], cou
 def failure_from_exception(claimed: Claimed[Any], exc: BaseException, log: JobLog) -> Failure:
     """The `Failure` a handler's exception is reported as; logged with its traceback, secrets masked.
 
+    An `InvalidConfigurationError` is a ``ConfigurationError`` failure, any other a ``JobFailed`` one.
+
     Any exception counts, `BaseException` included (``SystemExit``, ``KeyboardInterrupt``,
     ``GeneratorExit``, ``asyncio.CancelledError`` raised by the handler itself, ...).
     """
@@ -339,7 +360,18 @@ def failure_from_exception(claimed: Claimed[Any], exc: BaseException, log: JobLo
         trace = f"{type(exc).__name__} (its traceback could not be formatted)"
     log.error("handler raised %s; reporting a failure\n%s", type(exc).__name__,
               scrub(trace, secrets).rstrip())
-    return Failure(exception_message(exc, secrets))
+    return Failure(exception_message(exc, secrets), failure_type_of(exc))
+
+
+def failure_type_of(exc: BaseException) -> FailureType:
+    """The failure type a handler's exception is reported with, by every runtime.
+
+    An `InvalidConfigurationError` (the job's configuration does not fit the declared
+    class: the pipeline's to fix) is ``ConfigurationError``; any other ``JobFailed``.
+    """
+    if isinstance(exc, InvalidConfigurationError):
+        return FailureType.CONFIGURATION_ERROR
+    return FailureType.JOB_FAILED
 
 
 def exception_message(exc: BaseException, secrets: Iterable[str], limit: int = MAX_MESSAGE_LENGTH) -> str:

@@ -47,7 +47,6 @@ import threading
 import traceback
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
-from urllib.parse import quote, quote_plus
 
 from ._errors import CodePipelineJobsError, MalformedResponseError
 
@@ -83,9 +82,6 @@ DEFAULT_SAFETY_MARGIN_MS = 1000
 
 #: The configuration property that carries the action's user parameters.
 _USER_PARAMETERS = "UserParameters"
-
-#: Shorter strings are not masked: they would mask unrelated text (as in `job_secrets`).
-_MIN_SECRET_LENGTH = 4
 
 #: The longest the decorator waits before it reads the remaining time again, in seconds.
 _WATCH_INTERVAL_S = 1.0
@@ -344,30 +340,14 @@ def _watched(
 
 
 def _secret_forms(job: Job) -> list[str]:
-    """The job's secrets in every form they take in messages: raw, repr-, JSON-, URL-, unicode-escaped.
+    """The job's secrets (the strings inside JSON ``UserParameters`` included).
 
-    `job_secrets` gives the raw values (the strings inside JSON ``UserParameters``
-    included); an exception's text often holds another form of them (``KeyError``
-    shows a repr, ``json.dumps(config)`` JSON escapes, an HTTP error a URL-encoded
-    token), so each form is masked.
+    `scrub` masks each in every form it takes in messages (repr-, JSON-, URL-,
+    unicode-escaped), so the raw values are all it needs.
     """
     from ._redact import job_secrets  # noqa: PLC0415 - lazy (first job)
 
-    forms: set[str] = set()
-    for secret in job_secrets(job):
-        if not secret:
-            continue
-        forms.update((
-            secret,
-            repr(secret)[1:-1],
-            ascii(secret)[1:-1],
-            json.dumps(secret)[1:-1],
-            json.dumps(secret, ensure_ascii=False)[1:-1],
-            secret.encode("unicode_escape").decode("ascii"),
-            quote(secret, safe=""),
-            quote_plus(secret, safe=""),
-        ))
-    return sorted(form for form in forms if len(form) >= _MIN_SECRET_LENGTH)
+    return job_secrets(job)
 
 
 def _masked(text: str, secrets: list[str]) -> str:
@@ -406,13 +386,13 @@ def _prepare_report(
     refuses, any error of our own) a failure saying why, masked. What only a
     Lambda function has is decided here first: an exception (any
     `BaseException`) is a failure with its masked text, its masked traceback
-    logged (``ConfigurationError`` for `UserParametersError`); a timeout a
+    logged (``ConfigurationError`` for `UserParametersError` and `InvalidConfigurationError`); a timeout a
     "timed out" failure. Raises only if even a failure report cannot be built
     (logged with the job id first).
     """
     from ._outcomes import Failure  # noqa: PLC0415 - lazy (first job)
     from ._values import FailureType  # noqa: PLC0415 - lazy (first job)
-    from ._worker_core import exception_message, prepare_report  # noqa: PLC0415 - lazy (first job)
+    from ._worker_core import exception_message, failure_type_of, prepare_report  # noqa: PLC0415 - lazy (first job)
 
     secrets = _secret_forms(job)
     outcome: object = result
@@ -428,7 +408,7 @@ def _prepare_report(
             _log_traceback(job, result, secrets)
             kind = (
                 FailureType.CONFIGURATION_ERROR if isinstance(result, UserParametersError)
-                else FailureType.JOB_FAILED
+                else failure_type_of(result)  # InvalidConfigurationError too, as in the workers
             )
             outcome = Failure(exception_message(result, secrets), kind)
         call, reported = prepare_report(

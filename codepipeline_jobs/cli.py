@@ -6,6 +6,10 @@ codepipeline-jobs poll --category C --provider P --version V [--owner O] [--max-
 codepipeline-jobs job JOB_ID                             a job's details, as JSON
 codepipeline-jobs execution PIPELINE EXECUTION_ID        a pipeline execution, as JSON
 codepipeline-jobs run MODULE:FUNCTION --category C --provider P --version V [--query K=V] [--max-workers N]
+codepipeline-jobs action-type register MODULE:OBJECT [--dry-run] [--tag K=V]  register it unless registered
+codepipeline-jobs action-type list [--owner O]             the action types of the account, as JSON
+codepipeline-jobs action-type delete CATEGORY PROVIDER VERSION --yes
+codepipeline-jobs action-type policy MODULE:OBJECT [--region R] [--account-id A]  IAM policies, as JSON
 ```
 
 Every command that talks to AWS takes ``--region``, ``--profile`` and
@@ -43,11 +47,13 @@ from botocore.exceptions import (
 )
 from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url, validate_region_name
 
-from ._calls import Calls
+from ._action_types import params_of, validate_custom_action_type_owner
+from ._calls import Calls, ensure_custom_action_type, list_action_types
 from ._calls import run as send
+from ._configuration import CustomAction
 from ._convert import unstructure
 from ._errors import CodePipelineJobsError, ValidationError
-from ._models import ActionTypeId, ExecutionDetails
+from ._models import ActionType, ActionTypeId, ExecutionDetails, Tag
 from ._redact import install_log_redaction, job_secrets, scrub
 from ._values import ActionCategory, ActionOwner, ValueSet
 from .worker import Continuation, Failure, JobWorker, Outcome, Success, ThirdPartyJobWorker
@@ -171,6 +177,11 @@ _FLAGS = {
     "jobId": "JOB_ID",
     "pipelineName": "PIPELINE",
     "pipelineExecutionId": "EXECUTION_ID",
+    "category": "CATEGORY",
+    "provider": "PROVIDER",
+    "version": "VERSION",
+    "actionOwnerFilter": "--owner",
+    "regionFilter": "--region-filter",
 }
 _OPTION_FLAGS = {
     "max_workers": "--max-workers",
@@ -418,6 +429,7 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--log-level", default="INFO", type=_log_level, metavar="LEVEL",
                      help="DEBUG, INFO (default), WARNING or ERROR: how much to log on stderr")
     run.set_defaults(command=_run, prog=run.prog)
+    _add_action_type_commands(commands, aws)
     return parser
 
 
@@ -705,3 +717,237 @@ def _print_summary(fake: Any, worker: JobWorker, out: Any, elapsed: float) -> No
         f"{stats.skipped} skipped, {stats.errors} error(s) in {elapsed:.1f}s.",
         file=out,
     )
+
+
+# --- action-type ------------------------------------------------------------------------------
+
+
+def _object_spec(text: str) -> str:
+    module, sep, name = text.partition(":")
+    if not (sep and _dotted(module) and _dotted(name)):
+        message = f"must be MODULE:OBJECT, e.g. mypackage.actions:DEPLOY, got {_shown(text)}"
+        raise argparse.ArgumentTypeError(message)
+    return text
+
+
+def _tag(text: str) -> dict[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep:
+        message = f"must be KEY=VALUE, got {_shown(text)}"
+        raise argparse.ArgumentTypeError(message)
+    return {key: value}
+
+
+_ACCOUNT_ID_LENGTH = 12
+
+
+def _account_id(text: str) -> str:
+    if not (len(text) == 12 and text.isascii() and text.isdigit()):
+        message = f"must be a 12-digit AWS account id, got {_shown(text)}"
+        raise argparse.ArgumentTypeError(message)
+    return text
+
+
+def _add_action_type_commands(commands: Any, aws: argparse.ArgumentParser) -> None:
+    group = commands.add_parser(
+        "action-type", help="register, list, delete custom action types; print their IAM policies",
+        description="Manage custom action types declared in Python (codepipeline_jobs.CustomAction).",
+    )
+    group.set_defaults(prog=group.prog)
+    sub = group.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    register = sub.add_parser(
+        "register", parents=[aws], help="register a declared action type unless it exists (idempotent)",
+        description="Register MODULE:OBJECT (a CustomAction or an ActionType) with "
+        "CreateCustomActionType unless it is registered already; a registered type with another "
+        "definition is an error (a changed definition needs a new version).",
+    )
+    register.add_argument("action", metavar="MODULE:OBJECT", type=_object_spec,
+                          help="e.g. mypackage.actions:DEPLOY")
+    register.add_argument("--dry-run", action="store_true",
+                          help="print the CreateCustomActionType request as JSON and send nothing")
+    register.add_argument("--tag", type=_tag, action="append", default=[], metavar="KEY=VALUE",
+                          help="a tag for the action type when it is created (repeatable)")
+    register.set_defaults(command=_register, prog=register.prog)
+
+    listing = sub.add_parser(
+        "list", parents=[aws], help="print the action types of the account and Region as JSON",
+        description="Print every action type (ListActionTypes, all pages) as JSON.",
+    )
+    listing.add_argument("--owner", type=_one_of(ActionOwner),
+                         help="only the types of this owner: AWS, ThirdParty or Custom")
+    listing.add_argument("--region-filter", metavar="REGION",
+                         help="only the types of this Region")
+    listing.set_defaults(command=_list_types, prog=listing.prog)
+
+    delete = sub.add_parser(
+        "delete", parents=[aws], help="delete a custom action type (needs --yes)",
+        description="Delete a custom action type (DeleteCustomActionType). Its workers fail from "
+        "then on, and it can be restored only with its identical definition.",
+    )
+    delete.add_argument("category", metavar="CATEGORY", type=_one_of(ActionCategory))
+    delete.add_argument("provider", metavar="PROVIDER")
+    delete.add_argument("version", metavar="VERSION")
+    delete.add_argument("--yes", action="store_true", help="confirm the deletion")
+    delete.set_defaults(command=_delete_type, prog=delete.prog)
+
+    policy = sub.add_parser(
+        "policy", help="print least-privilege IAM policies for the worker and the registering role",
+        description="Print two IAM policy documents as JSON: what the worker's role needs "
+        "(PollForJobs on the action type's ARN; the other job calls on \"*\", the only resource "
+        "the service authorization reference allows them) and what the role running "
+        "`action-type register` needs.",
+    )
+    policy.add_argument("action", metavar="MODULE:OBJECT", type=_object_spec,
+                        help="e.g. mypackage.actions:DEPLOY")
+    policy.add_argument("--region", type=_region, help="the Region of the action type (default: any)")
+    policy.add_argument("--account-id", type=_account_id,
+                        help="the account of the action type (default: any)")
+    policy.add_argument("--partition", default="aws", choices=["aws", "aws-cn", "aws-us-gov"],
+                        help="the AWS partition (default aws)")
+    policy.set_defaults(command=_policy, prog=policy.prog)
+
+
+def _load_action_type(spec: str) -> ActionType:
+    """The action type MODULE:OBJECT declares (a `CustomAction` or an `ActionType`); errors name it."""
+    declared = _load_object(spec, "MODULE:OBJECT")
+    if isinstance(declared, CustomAction):
+        try:
+            return declared.action_type
+        except (TypeError, ValidationError) as exc:
+            message = f"MODULE:OBJECT: {spec} breaks a rule: {exc}"
+            raise _UsageError(message) from None
+    if isinstance(declared, ActionType):
+        return declared
+    message = f"MODULE:OBJECT: {spec} is a {type(declared).__name__}, not a CustomAction or an ActionType"
+    raise _UsageError(message)
+
+
+def _load_object(spec: str, flag: str) -> Any:
+    module_name, _, name = spec.partition(":")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        message = f"{flag}: cannot import {module_name!r}: {scrub(str(exc))}"
+        raise _UsageError(message) from None
+    except Exception as exc:  # noqa: BLE001 - the module's own code failed: say what and where
+        message = (
+            f"{flag}: importing {module_name!r} failed: {type(exc).__name__}: "
+            f"{scrub(str(exc))}{_where(exc)}"
+        )
+        raise _UsageError(message) from None
+    found: Any = module
+    for part in name.split("."):
+        found = getattr(found, part, None)
+        if found is None:
+            message = f"{flag}: module {module_name!r} has no attribute {name!r}"
+            raise _UsageError(message)
+    return found
+
+
+def _register(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
+    action_type = _load_action_type(args.action)
+    tags = [Tag(key=key, value=value) for tag in args.tag for key, value in tag.items()]
+    try:
+        params = params_of(action_type, tags)
+        create = Calls.create_custom_action_type(params)
+        create.validate()
+    except ValidationError as exc:
+        if exc.parameter.startswith("tags["):
+            member = exc.parameter.rpartition(".")[2]
+            message = f"--tag: the {member} {exc.rule}"
+        else:
+            message = f"MODULE:OBJECT: {args.action} breaks a rule: {exc}"
+        raise _UsageError(message) from None
+    if args.dry_run:
+        print(json.dumps({"operation": "CreateCustomActionType", "request": params}, indent=2))  # noqa: T201
+        return 0
+    registered = ensure_custom_action_type(_client(args, client), action_type, tags=tags)
+    print(json.dumps(unstructure(registered), indent=2))  # noqa: T201 - the command's output
+    return 0
+
+
+def _list_types(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
+    Calls.list_action_types(
+        action_owner_filter=args.owner, region_filter=args.region_filter
+    ).validate()
+    found = list_action_types(
+        _client(args, client), action_owner_filter=args.owner, region_filter=args.region_filter
+    )
+    print(json.dumps([unstructure(t) for t in found], indent=2))  # noqa: T201 - the command's output
+    return 0
+
+
+def _delete_type(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
+    call = Calls.delete_custom_action_type(args.category, args.provider, args.version)
+    call.validate()
+    if not args.yes:
+        message = (
+            "--yes: deleting an action type cannot be undone (its workers fail from then on); "
+            "pass --yes to delete it"
+        )
+        raise _UsageError(message)
+    send(_client(args, client), call)
+    print(f"deleted custom action type {args.category}/{args.provider}/{args.version}")  # noqa: T201
+    return 0
+
+
+def _policy(args: argparse.Namespace, client: CodePipelineClient | None) -> int:  # noqa: ARG001 - no AWS
+    action_type = _load_action_type(args.action)
+    validate_custom_action_type_owner(action_type)
+    documents = _iam_policies(
+        action_type.id, partition=args.partition, region=args.region or "*",
+        account_id=args.account_id or "*",
+    )
+    print(json.dumps(documents, indent=2))  # noqa: T201 - the command's output
+    return 0
+
+
+def _action_type_arn(action_type_id: ActionTypeId, *, partition: str, region: str, account_id: str) -> str:
+    """The IAM resource ARN of an action type (service authorization reference, "actiontype")."""
+    a = action_type_id
+    return (
+        f"arn:{partition}:codepipeline:{region}:{account_id}:actiontype:"
+        f"{a.owner!s}/{a.category!s}/{a.provider}/{a.version}"
+    )
+
+
+def _iam_policies(
+    action_type_id: ActionTypeId, *, partition: str = "aws", region: str = "*", account_id: str = "*"
+) -> dict[str, Any]:
+    """Least-privilege IAM policy documents for a custom action's worker and its registering role.
+
+    From the IAM service authorization reference for CodePipeline: of the job-worker
+    actions only ``PollForJobs`` takes a resource (the action type); ``AcknowledgeJob``,
+    ``GetJobDetails``, ``PutJobSuccessResult`` and ``PutJobFailureResult`` take none,
+    so ``"*"``. ``CreateCustomActionType`` (and ``TagResource``, for the tags given at
+    creation) and ``DeleteCustomActionType`` take the action type; ``ListActionTypes`` none.
+    """
+    arn = _action_type_arn(action_type_id, partition=partition, region=region, account_id=account_id)
+    worker = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "PollForItsActionType", "Effect": "Allow",
+             "Action": "codepipeline:PollForJobs", "Resource": arn},
+            {"Sid": "WorkOnItsJobs", "Effect": "Allow", "Action": [
+                "codepipeline:AcknowledgeJob",
+                "codepipeline:GetJobDetails",
+                "codepipeline:PutJobSuccessResult",
+                "codepipeline:PutJobFailureResult",
+            ], "Resource": "*"},
+        ],
+    }
+    registrar = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "LookUpActionTypes", "Effect": "Allow",
+             "Action": "codepipeline:ListActionTypes", "Resource": "*"},
+            {"Sid": "RegisterItsActionType", "Effect": "Allow", "Action": [
+                "codepipeline:CreateCustomActionType",
+                "codepipeline:TagResource",
+            ], "Resource": arn},
+        ],
+    }
+    return {"action_type": arn, "worker": worker, "registrar": registrar}

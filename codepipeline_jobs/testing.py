@@ -49,6 +49,22 @@ What it serves, and how it behaves:
   that breaks one gets ValidationException, as from AWS.
 - With ``job_timeout``, a job not reported within that many seconds of being
   queued is ``TimedOut`` from then on.
+- Custom action types: CreateCustomActionType, DeleteCustomActionType and
+  ListActionTypes (paginated, ``action_types_page_size`` per page; a bad
+  ``nextToken`` is InvalidNextTokenException) keep the registered types
+  (ListActionTypes lists those only, none of AWS's own);
+  `FakeCodePipeline.register_action_type` registers one without a request.
+  A changed definition under a registered or deleted version is
+  ValidationException, the 51st type LimitExceededException. Strictness
+  (``strict_action_types``): once a custom type is registered (or always, with
+  ``True``; never, with ``False``), PollForJobs for a custom type that is not
+  registered is ActionTypeNotFoundException, as from the service; a
+  ``queryParam`` key other than the type's queryable property is
+  ValidationException; and `FakeCodePipeline.add_job` refuses a job of an
+  unregistered type, or one whose configuration lacks a required property,
+  has an undeclared one, a value outside 1-1000 characters, or a queryable
+  value that is not 1-20 of ``[A-Za-z0-9_-]``. Tests that never register a
+  type see none of this.
 - Lambda invoke actions: a job added with `LAMBDA_INVOKE` is never polled;
   `FakeCodePipeline.lambda_event` invokes it (it moves to ``InProgress``, as
   CodePipeline's invoke does, with no acknowledge) and returns the event the
@@ -79,6 +95,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 import attrs
 from botocore.exceptions import ConnectionClosedError
 
+from ._action_types import params_of
+from ._configuration import CustomAction
 from ._errors import OutputVariablesTooLargeError, ValidationError
 from ._fake_service import LAMBDA_INVOKE, FakeJob, FakeReport, JobBook
 from ._fake_wire import (
@@ -99,7 +117,7 @@ if TYPE_CHECKING:
     from mypy_boto3_codepipeline import CodePipelineClient
     from types_aiobotocore_codepipeline import CodePipelineClient as AioCodePipelineClient
 
-    from ._models import ActionTypeId, Artifact, EncryptionKey
+    from ._models import ActionType, ActionTypeId, Artifact, EncryptionKey
 
 __all__ = ["LAMBDA_INVOKE", "FakeCodePipeline", "FakeJob", "FakeReport", "FaultKind", "Faults"]
 
@@ -180,6 +198,11 @@ class FakeCodePipeline:
         faults: Faults to inject; none by default. Settable at any time.
         job_timeout: Seconds after which a job that was queued and not
             reported is ``TimedOut``; never by default.
+        strict_action_types: Check polls and added jobs against the
+            registered custom action types: ``None`` (the default) once one is
+            registered, ``True`` always, ``False`` never.
+        action_types_page_size: How many action types one ListActionTypes
+            page holds.
         clock: The monotonic clock `job_timeout` is measured with (a test may
             pass its own to move time forward without sleeping).
 
@@ -199,14 +222,25 @@ class FakeCodePipeline:
         faults: Faults | None = None,
         job_timeout: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        strict_action_types: bool | None = None,
+        action_types_page_size: int = 10,
     ) -> None:
         self.region = region
         self.account_id = account_id
         self._lock = threading.RLock()
         self._fault_random = random.Random(seed)  # noqa: S311 - reproducible faults, not security
         self._faults = faults if faults is not None else Faults()
+        if action_types_page_size < 1:
+            msg = f"action_types_page_size must be at least 1, got {action_types_page_size}"
+            raise ValueError(msg)
         self._book = JobBook(
-            region=region, account_id=account_id, seed=seed, job_timeout=job_timeout, clock=clock
+            region=region,
+            account_id=account_id,
+            seed=seed,
+            job_timeout=job_timeout,
+            clock=clock,
+            strict_action_types=strict_action_types,
+            action_types_page_size=action_types_page_size,
         )
         self._calls: list[str] = []
         self._scripted: list[tuple[str, FaultKind]] = []
@@ -414,6 +448,41 @@ class FakeCodePipeline:
                 continuation_token=continuation_token,
                 pipeline_execution_id=pipeline_execution_id,
             )
+
+    def register_action_type(self, action_type: ActionType | CustomAction[Any]) -> None:
+        """Register a custom action type, as CreateCustomActionType would, without a request.
+
+        For tests whose code under test polls for a type registered beforehand;
+        it makes the fake strict (see ``strict_action_types``). Nothing is
+        recorded in `calls`.
+
+        Raises:
+            ValidationError: The definition breaks a rule of CreateCustomActionType.
+            ValueError: The type is registered with another definition, or was
+                deleted with another one.
+        """
+        declared = action_type.action_type if isinstance(action_type, CustomAction) else action_type
+        params = params_of(declared)
+        validate_request("CreateCustomActionType", params)
+        with self._lock:
+            try:
+                self._book.action_types.register(params)
+            except ServiceError as refused:
+                raise ValueError(refused.message) from None
+
+    def action_types(self) -> list[ActionType]:
+        """The custom action types registered now, in the order they were registered."""
+        with self._lock:
+            return self._book.action_types.action_types()
+
+    def action_type_tags(self, action_type_id: ActionTypeId) -> dict[str, str]:
+        """The tags a registered custom action type was created with.
+
+        Raises:
+            KeyError: The type is not registered.
+        """
+        with self._lock:
+            return self._book.action_types.tags(action_type_id)
 
     def inject_fault(self, operation: str, fault: FaultKind, *, times: int = 1) -> None:
         """Inject a fault into the next `times` requests of one operation, whatever the rates.

@@ -78,8 +78,22 @@ if TYPE_CHECKING:
     from types import FrameType
 
     from mypy_boto3_codepipeline import CodePipelineClient
+    from typing_extensions import TypedDict, TypeVar, Unpack
 
+    from ._configuration import CustomAction
     from ._models import ActionTypeId
+
+    _C = TypeVar("_C")
+
+    class _JobWorkerOptions(TypedDict, total=False):
+        max_workers: int
+        poll_interval_min: float
+        poll_interval_max: float
+        drain_timeout: float
+        report_retries: int
+        retry_delay: float
+        retry_delay_max: float
+        handle_signals: bool
 
 __all__ = [
     "Continuation",
@@ -376,6 +390,51 @@ class JobWorker(_Engine):
             report_retries=report_retries, retry_delay=retry_delay, retry_delay_max=retry_delay_max,
             handle_signals=handle_signals,
         )
+
+    @classmethod
+    def for_action(
+        cls,
+        client: CodePipelineClient,
+        action: CustomAction[_C],
+        handler: Callable[[Job, _C], Outcome],
+        *,
+        query_param: Mapping[str, str] | None = None,
+        **options: Unpack[_JobWorkerOptions],
+    ) -> JobWorker:
+        """A worker for a declared `CustomAction`, whose handler gets the job's typed configuration.
+
+        It polls for ``action.action_type_id``; each job's configuration is read into
+        ``action.configuration`` (`read_configuration`) and handed to `handler` with
+        the job. A configuration that does not fit is reported as a
+        ``ConfigurationError`` failure without calling `handler`. Only the values of
+        the properties declared ``secret=True`` are masked in failure messages and
+        logs (the job's credentials always are).
+
+        Args:
+            client: A boto3 CodePipeline client.
+            action: The declared action.
+            handler: Called with the job and its configuration, as `JobWorker`'s handler.
+            query_param: The queryable property and the value jobs must have; its
+                key must be the action's queryable property.
+            **options: `JobWorker`'s other options (``max_workers``, ...).
+
+        Raises:
+            ValidationError: `query_param` names a property that is not the
+                action's queryable one, or the action breaks a rule; nothing was polled.
+
+        Example:
+            ```python
+            def deploy(job: Job, config: DeployConfig) -> Outcome:
+                return Success(output_variables={"target": config.target})
+
+            JobWorker.for_action(client, DEPLOY, deploy, query_param={"Target": "prod"}).run()
+            ```
+        """
+        action.check_query_param(query_param)
+        worker = cls(client, action.action_type_id, action.handler(handler), query_param=query_param,
+                     **options)
+        worker._lifecycle.secret_properties = action.secret_properties
+        return worker
 
 
 class ThirdPartyJobWorker(_Engine):

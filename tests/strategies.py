@@ -240,6 +240,7 @@ def _for_type(type_: Any) -> st.SearchStrategy[Any]:
         return models(type_)
     simple: dict[Any, st.SearchStrategy[Any]] = {
         str: st.text(max_size=_LONGEST),
+        bool: st.booleans(),
         int: st.integers(min_value=-(2**40), max_value=2**40),
         dt.datetime: aware_datetimes(),
     }

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from codepipeline_jobs import (
     ActionCategory,
     ActionConfiguration,
+    ActionConfigurationPropertyType,
     ActionOwner,
     ActionTypeId,
     ArtifactLocationType,
@@ -51,6 +52,7 @@ MODEL_CLASSES = [cls for name in _models.__all__ if attrs.has(cls := getattr(_mo
 
 VALUE_SETS: list[type[ValueSet]] = [
     ActionCategory,
+    ActionConfigurationPropertyType,
     ActionOwner,
     ArtifactLocationType,
     EncryptionKeyType,
@@ -282,8 +284,13 @@ def test_a_value_that_is_not_a_str_is_a_type_error_naming_the_field(
 )
 def test_an_optional_value_set_field_takes_none(cls: type[Any], name: str) -> None:
     """None stays None in an optional value-set field."""
-    assert getattr(cls(**{name: None}), name) is None
-    assert getattr(cls(), name) is None
+    hints = typing.get_type_hints(cls)
+    plain: dict[Any, Any] = {str: "x", bool: False, int: 0}
+    required = {
+        f.name: plain[hints[f.name]] for f in attrs.fields(cls) if f.default is attrs.NOTHING
+    }
+    assert getattr(cls(**required, **{name: None}), name) is None
+    assert getattr(cls(**required), name) is None
 
 
 def test_value_sets_as_the_aws_docs_write_them() -> None:

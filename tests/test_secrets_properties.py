@@ -393,7 +393,8 @@ def test_maps_read_from_replies_are_masked() -> None:
 
 def test_aiobotocore_debug_logs_carry_no_secret(botocore_debug: _Capture) -> None:
     """The same through aiobotocore, which logs reply bodies from its own parser."""
-    from codepipeline_jobs import aio  # needs the aio extra
+    pytest.importorskip("aiobotocore", reason="needs the aio extra (aiobotocore)")
+    from codepipeline_jobs import aio
 
     value = MARKER + '"se\\cr}et\n\u00e9' + TAIL
     fake = FakeCodePipeline()
