@@ -21,7 +21,6 @@ import logging
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._action_types import create_params, find, params_of, plain, settle
-from ._configuration import CustomAction
 from ._convert import structure_reply, unstructure
 from ._errors import MalformedResponseError, type_description, with_article
 from ._models import (
@@ -45,6 +44,7 @@ if TYPE_CHECKING:
 
     from mypy_boto3_codepipeline import CodePipelineClient
 
+    from ._configuration import CustomAction
     from ._models import ActionConfigurationProperty, ActionTypeSettings, ArtifactDetails, Tag
     from ._values import ActionCategory, ActionCategoryName, ActionOwner, ActionOwnerName
 
@@ -828,6 +828,8 @@ def ensure_custom_action_type(
         ActionTypeConflictError: It is registered with another definition.
         botocore.exceptions.ClientError: The service refused a request.
     """
+    from ._configuration import CustomAction  # noqa: PLC0415 - lazy (action types)
+
     if isinstance(action_type, CustomAction):
         action_type = action_type.action_type
     create = Calls.create_custom_action_type(params_of(action_type, tags))
