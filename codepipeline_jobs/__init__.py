@@ -38,6 +38,7 @@ if _typing.TYPE_CHECKING:
     )
     from ._convert import converter, structure, unstructure
     from ._errors import (
+        ActionTypeNotFoundError,
         CodePipelineJobsError,
         MalformedResponseError,
         NotCustomActionError,
@@ -116,6 +117,7 @@ _LAZY: dict[str, str] = {
     "ArtifactLocationTypeName": "._values",
     "ArtifactRevision": "._models",
     "AWSSessionCredentials": "._models",
+    "ActionTypeNotFoundError": "._errors",
     "CodePipelineJobsError": "._errors",
     "converter": "._convert",
     "CurrentRevision": "._models",
@@ -183,6 +185,7 @@ __all__ = [
     "ActionOwner",
     "ActionOwnerName",
     "ActionTypeId",
+    "ActionTypeNotFoundError",
     "Artifact",
     "ArtifactLocation",
     "ArtifactLocationType",

@@ -22,6 +22,7 @@ non-secret identifiers).
 from __future__ import annotations
 
 __all__ = [
+    "ActionTypeNotFoundError",
     "CodePipelineJobsError",
     "MalformedResponseError",
     "NotCustomActionError",
@@ -137,3 +138,28 @@ class MalformedResponseError(CodePipelineJobsError):
 
     def __reduce__(self) -> tuple[type[MalformedResponseError], tuple[str, str]]:
         return (type(self), (self.path, self.problem))
+
+
+class ActionTypeNotFoundError(CodePipelineJobsError):
+    """A worker's polls kept answering ``ActionTypeNotFoundException``: it stopped.
+
+    CodePipeline has no such action type in the client's account and region (a
+    wrong provider, version or region, or a type deleted or not yet created). A
+    newly created type can take moments to appear, so the worker tries a few
+    times within a minute first. The CLI exits 1 with this message.
+
+    Attributes:
+        action_type: The action type, as ``Category/Owner/Provider/Version``.
+    """
+
+    action_type: str
+
+    def __init__(self, action_type: str) -> None:
+        super().__init__(
+            f"action type {action_type} was not found: CodePipeline kept answering "
+            "ActionTypeNotFoundException (check the provider, the version and the region)"
+        )
+        self.action_type = action_type
+
+    def __reduce__(self) -> tuple[type[ActionTypeNotFoundError], tuple[str]]:
+        return (type(self), (self.action_type,))
