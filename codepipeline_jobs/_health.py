@@ -105,8 +105,8 @@ class HealthState:
         action_type_ids: The action types the worker polls (named in `stop_error`).
         clock: The wall clock of `Health.last_successful_poll` (timezone-aware).
         monotonic: The clock of the not-found budget.
-        not_found_attempts: See `NOT_FOUND_ATTEMPTS`.
-        not_found_budget: See `NOT_FOUND_BUDGET`.
+        not_found_attempts: See `NOT_FOUND_ATTEMPTS` (its value when the state is made, by default).
+        not_found_budget: See `NOT_FOUND_BUDGET` (likewise).
     """
 
     def __init__(
@@ -115,17 +115,18 @@ class HealthState:
         *,
         clock: Callable[[], datetime.datetime] = _utc_now,
         monotonic: Callable[[], float] = time.monotonic,
-        not_found_attempts: int = NOT_FOUND_ATTEMPTS,
-        not_found_budget: float = NOT_FOUND_BUDGET,
+        not_found_attempts: int | None = None,
+        not_found_budget: float | None = None,
     ) -> None:
         self._action_type_ids = action_type_ids
         self._clock = clock
         self._monotonic = monotonic
-        self._not_found_attempts = not_found_attempts
-        self._not_found_budget = not_found_budget
+        self._not_found_attempts = NOT_FOUND_ATTEMPTS if not_found_attempts is None else not_found_attempts
+        self._not_found_budget = NOT_FOUND_BUDGET if not_found_budget is None else not_found_budget
         self._lock = threading.Lock()
         self._live = False
         self._ready = False
+        self._draining = False
         self._last: datetime.datetime | None = None
         self._failures = 0
         self._problem: str | None = None
@@ -137,7 +138,8 @@ class HealthState:
         """The health now, with `in_flight` jobs held."""
         with self._lock:
             return Health(
-                live=self._live, ready=self._live and self._ready, last_successful_poll=self._last,
+                live=self._live, ready=self._live and self._ready and not self._draining,
+                last_successful_poll=self._last,
                 consecutive_poll_failures=self._failures, in_flight=in_flight, problem=self._problem,
             )
 
@@ -150,9 +152,14 @@ class HealthState:
     def started(self) -> None:
         """The poll loop started: live (and not ready until a poll succeeds)."""
         with self._lock:
-            self._live, self._ready = True, False
+            self._live, self._ready, self._draining = True, False, False
             self._stop_error = None
             self._not_found.clear()
+
+    def stopping(self) -> None:
+        """The worker was told to stop: it drains (still live), no longer ready."""
+        with self._lock:
+            self._draining = True
 
     def stopped(self) -> None:
         """The poll loop ended (the worker drains or returned): neither live nor ready."""

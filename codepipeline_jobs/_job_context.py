@@ -59,7 +59,7 @@ class JobContext:
         client_token: A partner job's client token (never shown in a repr).
         deadline: When the worker's ``job_timeout`` runs out, on `clock`; ``None`` for none.
         renew: Fetches the job again with fresh artifact credentials (``None``: cannot).
-        renew_after: See `RENEW_CREDENTIALS_AFTER`.
+        renew_after: See `RENEW_CREDENTIALS_AFTER` (its value when the context is made, by default).
         obtained_at: When the job's credentials were issued, on `clock` (now by default).
         clock: A monotonic clock.
     """
@@ -73,7 +73,7 @@ class JobContext:
         client_token: str | None = None,
         deadline: float | None = None,
         renew: Callable[[], _AnyJob] | None = None,
-        renew_after: float = RENEW_CREDENTIALS_AFTER,
+        renew_after: float | None = None,
         obtained_at: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -83,7 +83,7 @@ class JobContext:
         self._client_token = client_token
         self._deadline = deadline
         self._renew = renew
-        self._renew_after = renew_after
+        self._renew_after = RENEW_CREDENTIALS_AFTER if renew_after is None else renew_after
         self._clock = clock
         self._obtained_at = clock() if obtained_at is None else obtained_at
         self._lock = threading.Lock()

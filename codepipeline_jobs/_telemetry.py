@@ -116,19 +116,19 @@ class Telemetry:
     #: Whether anything is emitted at all.
     enabled = False
 
-    def job(self, job_id: str, action_type_id: ActionTypeId) -> JobTelemetry:  # noqa: ARG002 - a no-op
+    def job(self, job_id: str, action_type_id: ActionTypeId | None) -> JobTelemetry:  # noqa: ARG002 - a no-op
         """The telemetry of one polled job (its span starts now)."""
         return _NO_JOB
 
     def poll(
-        self, action_type_id: ActionTypeId, received: int | None, error: BaseException | None = None
+        self, action_type_id: ActionTypeId | None, received: int | None, error: BaseException | None = None
     ) -> None:
         """A poll returned `received` jobs, or failed with `error`."""
 
     def api_call(self, operation: str, seconds: float, error: BaseException | None = None) -> None:
         """A CodePipeline call took `seconds` and succeeded, or failed with `error`."""
 
-    def in_flight(self, delta: int, action_type_id: ActionTypeId) -> None:
+    def in_flight(self, delta: int, action_type_id: ActionTypeId | None) -> None:
         """The worker holds `delta` more jobs (or fewer)."""
 
 
@@ -150,7 +150,9 @@ def telemetry() -> Telemetry:
     return _chosen
 
 
-def _action_attributes(a: ActionTypeId) -> dict[str, str]:
+def _action_attributes(a: ActionTypeId | None) -> dict[str, str]:
+    if a is None:
+        return {}
     return {
         "codepipeline.action_type.category": str(a.category),
         "codepipeline.action_type.owner": str(a.owner),
@@ -182,11 +184,11 @@ class _OpenTelemetry(Telemetry):
             IN_FLIGHT, unit="{job}", description="Jobs the worker holds")
         self.polls = meter.create_counter(POLLS, unit="{poll}", description="Polls, by result")
 
-    def job(self, job_id: str, action_type_id: ActionTypeId) -> JobTelemetry:
+    def job(self, job_id: str, action_type_id: ActionTypeId | None) -> JobTelemetry:
         return _OpenTelemetryJob(self, job_id, action_type_id)
 
     def poll(
-        self, action_type_id: ActionTypeId, received: int | None, error: BaseException | None = None
+        self, action_type_id: ActionTypeId | None, received: int | None, error: BaseException | None = None
     ) -> None:
         result = "error" if error is not None else ("jobs" if received else "empty")
         attributes = {**_action_attributes(action_type_id), "codepipeline.poll.result": result}
@@ -201,7 +203,7 @@ class _OpenTelemetry(Telemetry):
             self.api_errors.add(1, attributes)
         self.api_duration.record(seconds, attributes)
 
-    def in_flight(self, delta: int, action_type_id: ActionTypeId) -> None:
+    def in_flight(self, delta: int, action_type_id: ActionTypeId | None) -> None:
         self.in_flight_jobs.add(delta, _action_attributes(action_type_id))
 
 
@@ -209,7 +211,7 @@ class _OpenTelemetryJob(JobTelemetry):
     __slots__ = ("_action", "_attributes", "_handler", "_handler_started", "_otel", "_report", "_span",
                  "_step")
 
-    def __init__(self, otel: _OpenTelemetry, job_id: str, action_type_id: ActionTypeId) -> None:
+    def __init__(self, otel: _OpenTelemetry, job_id: str, action_type_id: ActionTypeId | None) -> None:
         self._otel = otel
         self._action = _action_attributes(action_type_id)
         self._attributes: dict[str, str] = {JOB_ID: job_id, **self._action}

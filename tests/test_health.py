@@ -61,6 +61,8 @@ def test_transitions_from_start_to_stop() -> None:
     state.poll_succeeded()
     assert state.snapshot().consecutive_poll_failures == 0
     assert state.snapshot().problem is None
+    state.stopping()  # draining: still live, no longer ready
+    assert (state.snapshot().live, state.snapshot().ready) == (True, False)
     state.stopped()
     assert (state.snapshot().live, state.snapshot().ready) == (False, False)
 
