@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from ._models import ActionTypeId
 
 __all__ = [
+    "DEFAULT_HEALTH_HOST",
     "NOT_FOUND_ATTEMPTS",
     "NOT_FOUND_BUDGET",
     "REFUSED_CODES",
@@ -43,6 +44,8 @@ __all__ = [
     "PollVerdict",
 ]
 
+#: Where the health server listens unless told otherwise: this machine only.
+DEFAULT_HEALTH_HOST = "127.0.0.1"
 #: How many polls in a row may answer ActionTypeNotFoundException before the worker stops.
 NOT_FOUND_ATTEMPTS = 5
 #: How long, in seconds from the first such answer, before the worker stops whatever the count.

@@ -17,6 +17,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, cast
 
+from ._health import DEFAULT_HEALTH_HOST
+
 if TYPE_CHECKING:
     from collections.abc import Callable
     from types import TracebackType
@@ -26,9 +28,6 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_HEALTH_HOST", "HealthServer"]
 
 logger = logging.getLogger("codepipeline_jobs.health")
-
-#: Where the health server listens unless told otherwise: this machine only.
-DEFAULT_HEALTH_HOST = "127.0.0.1"
 
 
 class _Handler(BaseHTTPRequestHandler):
