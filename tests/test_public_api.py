@@ -22,6 +22,7 @@ EXPECTED = sorted(
         "ActionOwner",
         "ActionOwnerName",
         "ActionTypeId",
+        "ActionTypeNotFoundError",
         "Artifact",
         "ArtifactLocation",
         "ArtifactLocationType",
