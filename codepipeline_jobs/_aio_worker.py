@@ -1,8 +1,9 @@
 """The asyncio job workers: `JobWorker`'s guarantees, with tasks instead of threads.
 
-Every decision (what an outcome is reported as, what an error while claiming
-or reporting means, what is counted and logged) comes from `_worker_core`, the
-very code the threaded workers run; only the waiting is asyncio's.
+Every step of a job and every decision (what an outcome is reported as, what an
+error while claiming or reporting means, what is counted and logged) comes from
+`_lifecycle` and `_worker_core`, the very code the threaded workers run; this
+module only schedules, drains and awaits.
 """
 
 from __future__ import annotations
@@ -10,60 +11,41 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import inspect
 import logging
 import threading
-from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from botocore.exceptions import ClientError
-
-from ._aio_calls import (
-    acknowledge_job,
-    acknowledge_third_party_job,
-    get_third_party_job_details,
-    poll_for_jobs,
-    poll_for_third_party_jobs,
-    run,
-)
+from ._aio_calls import run as run_call
 from ._aio_signals import signals_stop
+from ._lifecycle import (
+    REPORT_GRACE,
+    STOPPED,
+    Answer,
+    Handle,
+    InFlight,
+    LookUpToken,
+    Release,
+    Send,
+    Sleep,
+    _WorkerBase,
+    advance,
+    call_user,
+    log_late_result,
+    log_stopped,
+)
 from ._models import Job, ThirdPartyJob, ThirdPartyJobDetails
 from ._outcomes import Outcome  # the handler aliases use it at run time
-from ._redact import describe_exception, job_secrets
-from ._rules import validate_custom_owner, validate_query_param, validate_third_party_owner
-from ._worker_core import (
-    Claimed,
-    Counts,
-    JobLog,
-    Options,
-    Skip,
-    Slots,
-    WorkerStats,
-    checked_token,
-    claim_failed,
-    failure_from_exception,
-    job_log,
-    log_poll_failure,
-    nonce_of,
-    prepare_report,
-    report_failed,
-    retry_logger,
-    started_message,
-    status_is_ours,
-    stopped_message,
-    token_lookup_failed,
-)
-from ._worker_retry import retry_async
+from ._redact import describe_exception
 
 if TYPE_CHECKING:
-    import signal
     from collections.abc import Mapping
 
     from types_aiobotocore_codepipeline import CodePipelineClient
 
     from ._models import ActionTypeId
-    from ._values import JobStatus
 
 __all__ = [
     "AsyncHandler",
@@ -80,11 +62,6 @@ AsyncHandler: TypeAlias = Callable[[Job], Awaitable[Outcome] | Outcome]
 AsyncPartnerHandler: TypeAlias = Callable[[ThirdPartyJobDetails], Awaitable[Outcome] | Outcome]
 """A partner action's job handler for `AsyncThirdPartyJobWorker`: async or plain, as `AsyncHandler`."""
 
-_P = TypeVar("_P", bound="Job | ThirdPartyJob")
-_J = TypeVar("_J", bound="Job | ThirdPartyJobDetails")
-_T = TypeVar("_T")
-_A = TypeVar("_A")
-
 
 def _is_coroutine_function(function: object) -> bool:
     """A coroutine function, or an object whose ``__call__`` is one."""
@@ -93,13 +70,11 @@ def _is_coroutine_function(function: object) -> bool:
     )
 
 
-def _resolve(future: asyncio.Future[Any], result: object, error: BaseException | None) -> None:
-    if future.done():  # the awaiting task was cancelled
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
+def _resolve(future: asyncio.Future[Answer], answer: Answer, late: Callable[[Answer], None] | None) -> None:
+    if not future.done():
+        future.set_result(answer)
+    elif late is not None:  # the awaiting task was cancelled: the worker stopped waiting
+        late(answer)
 
 
 def _settle(waiter: asyncio.Future[None]) -> None:
@@ -107,109 +82,46 @@ def _settle(waiter: asyncio.Future[None]) -> None:
         waiter.set_result(None)
 
 
-class _AsyncEngine(ABC, Generic[_P, _J]):
-    """The polling loop, concurrency limit, claiming, handling, reporting and draining, on asyncio."""
+def _uncancel() -> None:
+    """Take back a cancellation this task has dealt with (Python 3.11+ counts them)."""
+    task: Any = asyncio.current_task()
+    if task is not None and hasattr(task, "uncancel"):
+        task.uncancel()
 
-    def __init__(
-        self,
-        client: CodePipelineClient,
-        action_type_id: ActionTypeId,
-        handler: Callable[[_J], Awaitable[Outcome] | Outcome],
-        *,
-        max_concurrency: int,
-        poll_interval_min: float,
-        poll_interval_max: float,
-        drain_timeout: float,
-        report_retries: int,
-        retry_delay: float,
-        retry_delay_max: float,
-        handle_signals: bool,
-    ) -> None:
-        self.options = Options(
-            max_workers=max_concurrency, poll_interval_min=poll_interval_min,
-            poll_interval_max=poll_interval_max, drain_timeout=drain_timeout,
-            report_retries=report_retries, retry_delay=retry_delay, retry_delay_max=retry_delay_max,
-            concurrency_option="max_concurrency",
-        )
-        self.client = client
-        self.action_type_id = action_type_id
-        self.handler = handler
-        self.max_concurrency = max_concurrency
-        self.handle_signals = handle_signals
-        self._stopping = False
-        self._abandon = False
+
+class _AsyncEngine(_WorkerBase):
+    """Tasks for the job lifecycle of `_lifecycle`: polling, the concurrency limit, draining, signals."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, concurrency_option="max_concurrency", **kwargs)
+        #: The most jobs claimed and handled at once.
+        self.max_concurrency: int = self.options.max_workers
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiters: set[asyncio.Future[None]] = set()
-        # A job holds a slot while it is claimed and handled; its report goes on in the same task
-        # after the slot is freed, so the next poll overlaps the report. Draining waits for every
-        # task in `_in_flight` (reports included) and every poll in `_polls`.
-        self._in_flight: dict[str, asyncio.Task[None]] = {}
-        self._polls: set[asyncio.Task[None]] = set()
-        self._slots = Slots(max_concurrency, self.options.idle_backoff())
-        self._poll_error: Exception | None = None  # a ValidationError: the poll can never work
-        self._counts = Counts()
-        self._running = threading.Lock()
-
-    # --- what differs between custom and partner jobs ---------------------------------------
-
-    @abstractmethod
-    async def _poll(self, max_batch_size: int) -> list[_P]:
-        """Poll for at most `max_batch_size` jobs."""
-
-    @abstractmethod
-    def _job_id(self, item: _P) -> str:
-        """The id of a polled job."""
-
-    @abstractmethod
-    async def _claim(self, item: _P, log: JobLog) -> Claimed[_J]:
-        """Acknowledge a polled job; raise `Skip` when it is not ours."""
+        self._polls: set[asyncio.Task[None]] = set()  # draining waits for these too
 
     # --- public API ---------------------------------------------------------------------------
-
-    @property
-    def stats(self) -> WorkerStats:
-        """What the worker did so far (a consistent snapshot)."""
-        return self._counts.snapshot()
-
-    @property
-    def stopping(self) -> bool:
-        """Whether `stop` was called (a stopped worker stays stopped)."""
-        return self._stopping
-
-    def stop(self) -> None:
-        """Stop polling; `run` returns once in-flight jobs finish or ``drain_timeout`` passes.
-
-        A plain method, safe to call from the event loop, from another thread
-        or before `run`. Jobs polled but not yet acknowledged are left for
-        other workers.
-        """
-        self._stopping = True
-        self._wake_from_anywhere()
 
     async def run(self) -> None:
         """Poll and work until `stop` is called (or the task is cancelled), then drain.
 
         When the event loop runs in the main thread (and ``handle_signals`` is
-        true), the first SIGTERM or SIGINT calls `stop`; a second one gives up
-        waiting for in-flight jobs (their tasks go on while the loop runs).
+        true), the first SIGTERM or SIGINT calls `stop`; a second one stops
+        waiting for the handlers still running (they are cancelled - a plain
+        handler's thread goes on, its result discarded - and their jobs are
+        reported as failed); a third one stops waiting for those reports.
         Cancelling the task that awaits `run` drains too; cancelling it again
-        while it drains cancels the jobs in flight.
+        while it drains acts as the second signal.
 
         Raises:
             RuntimeError: The worker is already running.
             ValidationError: The poll request breaks a rule (nothing was sent).
         """
-        if not self._running.acquire(blocking=False):
-            message = "this worker is already running"
-            raise RuntimeError(message)
+        self._begin_run("task(s)")
         try:
-            self._bind()
-            signals = (
-                signals_stop(self, asyncio.get_running_loop()) if self.handle_signals
-                else contextlib.nullcontext()
-            )
+            self._loop = asyncio.get_running_loop()
+            signals = signals_stop(self, self._loop) if self.handle_signals else contextlib.nullcontext()
             with signals:
-                logger.info("%s", started_message(self.action_type_id, self.max_concurrency, "task(s)"))
                 try:
                     await self._poll_until_stopped()
                 except asyncio.CancelledError:
@@ -231,26 +143,20 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
             ValidationError: The poll request breaks a rule (nothing was sent).
             botocore.exceptions.ClientError: The poll failed.
         """
-        if self._stopping:
-            return 0
-        self._bind()
-        free = self._slots.reserve_free()  # reserved, so that a running run() cannot overfill
+        self._loop = asyncio.get_running_loop()
+        free = 0 if self._stopping else self._slots.reserve_free()  # so that run() cannot overfill
         if free < 1:
             return 0
         try:
             batch = await self._poll(free)
-        finally:
+        except BaseException:
             self._slots.release(free)
             self._wake()
-        self._counts.add("received", len(batch))
-        await asyncio.gather(*(self._start(item) for item in batch))
+            raise
+        await asyncio.gather(*(self._start(job) for job in self._polled(free, batch, self._loop.time())))
         return len(batch)
 
     # --- the loop -----------------------------------------------------------------------------
-
-    def _bind(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._loop = loop
 
     def _wake(self) -> None:
         for waiter in self._waiters:
@@ -281,6 +187,22 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
             timer.cancel()
             self._waiters.discard(waiter)
 
+    async def _wait_while(
+        self, busy: Callable[[], bool], timeout: float, interrupted: Callable[[], bool]
+    ) -> None:
+        """Wait while `busy`, at most `timeout` seconds, or until `interrupted`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while busy() and not interrupted():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            await self._wait(min(remaining, 0.5))
+
+    async def _poll(self, size: int) -> list[Job] | list[ThirdPartyJob]:
+        jobs: list[Job] | list[ThirdPartyJob] = await run_call(self.client, self._poll_call(size))
+        return jobs
+
     async def _poll_until_stopped(self) -> None:
         # Polls run as their own tasks, so that a slot freed while a poll is in flight is filled
         # by another poll at once. Slots asked for by polls in flight are reserved: jobs held +
@@ -302,181 +224,138 @@ class _AsyncEngine(ABC, Generic[_P, _J]):
         try:
             batch = await self._poll(size)
         except Exception as exc:  # noqa: BLE001 - keep polling through outages
-            delay = self._slots.poll_failed(size, exc, loop.time())
-            self._wake()
-            if delay is None:  # our request is wrong: it will never work
-                self._poll_error = exc
-                self.stop()
-                return
-            log_poll_failure(exc, delay, self._counts)
-            return
-        self._counts.add("received", len(batch))
-        self._slots.polled(size, len(batch), loop.time())
-        for item in batch:
-            self._start(item)
+            self._poll_failed(size, exc, loop.time())
+        else:
+            for job in self._polled(size, batch, loop.time()):
+                self._start(job)
         self._wake()
 
-    def _start(self, item: _P) -> asyncio.Task[None]:
-        job_id = self._job_id(item)
-        self._slots.holding.add(job_id)  # before the task: an eager task may end in create_task
-        task = asyncio.create_task(self._process(item), name=f"codepipeline-job-{job_id[:8]}")
-        if not task.done():
-            self._in_flight[job_id] = task
+    def _start(self, job: InFlight) -> asyncio.Task[None]:
+        task = asyncio.create_task(self._drive(job), name=f"codepipeline-job-{job.job_id[:8]}")
+        job.task = task
+        if not task.done():  # an eager task may have ended in create_task
+            self._in_flight[job.job_id] = job
         return task
 
     async def _drain(self) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.options.drain_timeout
+        self._stopping = True  # however the loop ended: no more claims
         if self._in_flight:
             logger.info("stopping: waiting for %d job(s) in flight", len(self._in_flight))
         try:
-            while (self._in_flight or self._slots.reserved) and not self._abandon:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    break
-                await self._wait(min(remaining, 0.5))
-        except asyncio.CancelledError:  # cancelled again while draining: stop at once
+            await self._wait_while(lambda: bool(self._in_flight or self._slots.reserved),
+                                   self.options.drain_timeout, lambda: self._abandon)
+            await self._stop_handlers()
+        except asyncio.CancelledError:  # cancelled again while draining: stop now, as a second signal
             self._abandon = True
-            await self._cancel_in_flight()
+            with contextlib.suppress(asyncio.CancelledError):  # a third time: stop waiting at all
+                await self._stop_handlers()
             raise
-        left = sorted(self._in_flight)
-        if left:
-            # As the threaded worker leaves its threads: the tasks go on while the loop runs.
-            logger.warning(
-                "stopped with %d job(s) still running (drain deadline of %.0f s passed or second "
-                "signal): %s", len(left), self.options.drain_timeout, ", ".join(left),
-            )
-        else:
-            logger.info("%s", stopped_message(self.stats))
-
-    async def _cancel_in_flight(self) -> None:
-        tasks = [*self._in_flight.values(), *self._polls]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-    def on_signal(self, sig: signal.Signals) -> None:
-        """What SIGTERM or SIGINT does while `run` runs: stop, or at the second, stop waiting."""
-        if self._stopping:
-            logger.warning("%s again: no longer waiting for in-flight jobs", sig.name)
-            self._abandon = True
-            self._wake()
-        else:
-            logger.info("%s: stopping after in-flight jobs (send it again to stop at once)", sig.name)
-            self.stop()
-
-    # --- one job ------------------------------------------------------------------------------
-
-    async def _process(self, item: _P) -> None:
-        job_id = self._job_id(item)
-        log = job_log(job_id, item.data if isinstance(item, Job) else None)
-        try:
-            if self._stopping:
-                log.info("not acknowledged: the worker is stopping; left for another worker")
-                self._counts.add("skipped")
-                return
-            try:
-                claimed = await self._claim(item, log)
-            except Skip:
-                return
-            log = job_log(job_id, claimed.job.data)
-            outcome = await self._handle(claimed, log)
-            self._slots.holding.discard(job_id)
-            self._wake()
-            await self._report(claimed, outcome, log)
-        except Exception as exc:  # noqa: BLE001 - one job's trouble must not kill the worker
-            self._counts.add("errors")
-            log.error("unexpected error: %s", describe_exception(exc))  # no traceback: it may carry secrets
         finally:
-            self._in_flight.pop(job_id, None)
-            self._slots.holding.discard(job_id)
+            log_stopped(self._owing(), self.stats)
+
+    async def _stop_handlers(self) -> None:
+        """Stop waiting for the jobs in flight: cancel their handlers, wait for their failure reports."""
+        for job in self._stop_waiting():
+            job.task.cancel()  # a plain handler's thread goes on; its result is discarded
+        await self._wait_while(lambda: bool(self._owing()), REPORT_GRACE, lambda: self._give_up)
+
+    # --- one job: the driver of its lifecycle ---------------------------------------------------
+
+    async def _drive(self, job: InFlight) -> None:
+        """Perform the effects of a job's flow until it ends."""
+        reply: Any = None
+        error: BaseException | None = None
+        try:
+            while (effect := advance(job.flow, reply, error)) is not None:
+                reply, error = None, None
+                if isinstance(effect, Send):
+                    try:
+                        reply = await run_call(self.client, effect.call)
+                    except Exception as exc:  # noqa: BLE001 - the flow decides what it means
+                        error = exc
+                elif isinstance(effect, Handle):
+                    reply = await self._handle(job, effect.job)
+                elif isinstance(effect, Release):
+                    self._slots.holding.discard(job.job_id)
+                    self._wake()
+                elif isinstance(effect, Sleep):
+                    await asyncio.sleep(effect.seconds)
+                elif isinstance(effect, LookUpToken):
+                    job.looking_up = True
+                    reply = await self._user_code(self.client_token_for, effect.client_id)
+                    job.looking_up = False
+                else:
+                    logger.warning("%s: stopping the worker, as on a signal", effect.reason)
+                    self.stop()
+        except Exception as exc:  # noqa: BLE001 - a bug: logged, the worker goes on
+            logger.error("job %s: unexpected error: %s", job.job_id, describe_exception(exc))
+        finally:
+            self._in_flight.pop(job.job_id, None)
+            self._slots.holding.discard(job.job_id)
             self._wake()
 
-    async def _handle(self, claimed: Claimed[_J], log: JobLog) -> Outcome:
-        log.info("started")
-        handler: Callable[[_J], Any] = self.handler
+    async def _handle(self, job: InFlight, target: Job | ThirdPartyJobDetails) -> Answer:
+        """Run the handler; `STOPPED` when the worker stopped waiting for it (and cancelled it)."""
+        stopped = job.stopped
+        if stopped:
+            return STOPPED
+        job.handling = True
         try:
-            if _is_coroutine_function(handler):
-                result: Any = await handler(claimed.job)
-            else:
-                result = await self._in_thread(handler, claimed.job)
-            if inspect.isawaitable(result):  # a plain function that returned a coroutine
-                result = await result
-        except Exception as exc:  # noqa: BLE001 - a handler's exception is a failed job
-            return failure_from_exception(claimed, exc, log)
-        outcome: Outcome = result
-        return outcome
+            answer = await self._user_code(self.handler, target, job)
+        finally:
+            job.handling = False
+        if job.stopped and not answer.stopped:  # it returned even so: too late
+            log_late_result(job.job_id, answer)
+            answer = STOPPED
+        return answer
 
-    async def _in_thread(self, function: Callable[[_A], _T], argument: _A) -> _T:
+    async def _user_code(self, function: Any, argument: object, job: InFlight | None = None) -> Answer:
+        """Await a coroutine function, or run a plain one in a thread; what it returned or raised.
+
+        A cancellation while `job`'s handler runs, after the worker stopped waiting for it, is
+        the worker's doing: the answer is `STOPPED`. Any other ``CancelledError`` (raised by the
+        handler itself, say) is the handler's error.
+        """
+        late = None if job is None else functools.partial(log_late_result, job.job_id)
+        try:
+            if _is_coroutine_function(function):
+                answer = Answer(await function(argument))
+            else:
+                answer = await self._in_thread(function, argument, late)
+            if answer.error is None and inspect.isawaitable(answer.value):  # a plain function's coroutine
+                answer = Answer(await answer.value)
+        except asyncio.CancelledError as exc:
+            if job is None or not job.stopped:
+                return Answer(error=exc)
+            _uncancel()
+            return STOPPED
+        except BaseException as exc:  # noqa: BLE001 - user code: every exception is the job's business
+            return Answer(error=exc)
+        return answer
+
+    async def _in_thread(
+        self, function: Callable[[Any], Any], argument: object, late: Callable[[Answer], None] | None
+    ) -> Answer:
         """Run a plain function in a daemon thread of its own, context variables and all.
 
         A daemon thread, as the threaded worker's: a handler still hanging when `run` gives up
-        at its drain deadline does not keep the process alive. The slots bound how many run.
+        does not keep the process alive. The slots bound how many run. What it returns after
+        the awaiting task stopped waiting goes to `late`.
         """
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[_T] = loop.create_future()
+        future: asyncio.Future[Answer] = loop.create_future()
         context = contextvars.copy_context()
 
-        def deliver(result: _T | None, error: BaseException | None) -> None:
-            with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits any more
-                loop.call_soon_threadsafe(_resolve, future, result, error)
-
         def target() -> None:
-            try:
-                result = context.run(function, argument)
-            except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
-                error = exc if isinstance(exc, Exception) else RuntimeError(
-                    f"the handler raised {type(exc).__name__}"
-                )
-                deliver(None, error)
-            else:
-                deliver(result, None)
+            answer = context.run(call_user, function, argument)
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits any more
+                loop.call_soon_threadsafe(_resolve, future, answer, late)
 
         threading.Thread(target=target, name="codepipeline-handler", daemon=True).start()
         return await future
 
-    async def _report(self, claimed: Claimed[_J], outcome: Outcome, log: JobLog) -> None:
-        call, kind = prepare_report(claimed, outcome, log, self.client.meta.service_model)
-        secrets = claimed.secrets()
-        attempts = 0
 
-        async def send() -> None:
-            nonlocal attempts
-            attempts += 1
-            await run(self.client, call)
-
-        try:
-            await retry_async(send, retries=self.options.report_retries,
-                              backoff=self.options.retry_backoff(),
-                              on_retry=retry_logger(log, "report", secrets, self.options.report_retries))
-        except Exception as exc:  # noqa: BLE001 - logged and counted; the worker goes on
-            report_failed(exc, attempts=attempts, kind=kind, log=log, secrets=secrets, counts=self._counts)
-            return
-        log.info("%s", kind)
-        self._counts.add(kind)
-
-    # --- helpers for subclasses ---------------------------------------------------------------
-
-    async def _retrying(
-        self, operation: Callable[[], Awaitable[_T]], log: JobLog, what: str, secrets: list[str]
-    ) -> _T:
-        """Run a claim step with the worker's retries; a `ClientError` becomes a counted `Skip`."""
-        retries = self.options.report_retries
-        try:
-            return await retry_async(operation, retries=retries, backoff=self.options.retry_backoff(),
-                                     on_retry=retry_logger(log, what, secrets, retries))
-        except ClientError as exc:
-            raise claim_failed(exc, log, what, secrets, self._counts) from exc
-
-    async def _acknowledge(
-        self, log: JobLog, ack: Callable[[], Awaitable[JobStatus]], secrets: list[str]
-    ) -> None:
-        """Acknowledge; raise `Skip` unless the job is now ours and in progress."""
-        if not status_is_ours(await self._retrying(ack, log, "acknowledge", secrets), log, self._counts):
-            raise Skip
-
-
-class AsyncJobWorker(_AsyncEngine[Job, Job]):
+class AsyncJobWorker(_AsyncEngine):
     """Runs a handler on the jobs of a custom action type, as asyncio tasks.
 
     The same guarantees as `codepipeline_jobs.worker.JobWorker` (batches sized
@@ -497,7 +376,9 @@ class AsyncJobWorker(_AsyncEngine[Job, Job]):
         poll_interval_min: The first delay after an empty poll, in seconds.
         poll_interval_max: The longest delay between polls when idle, in seconds.
         drain_timeout: How long `run` waits for in-flight jobs after `stop`, in
-            seconds; jobs still running then go on as tasks while the loop runs.
+            seconds; the handlers still running then are cancelled (a plain
+            handler's thread goes on, its result discarded) and their jobs
+            reported as failed.
         report_retries: How many more times to try an acknowledge or a report
             that failed with throttling, a 5xx or a dropped connection.
         retry_delay: The ceiling of the first delay between those retries, in seconds.
@@ -505,6 +386,8 @@ class AsyncJobWorker(_AsyncEngine[Job, Job]):
         handle_signals: Let SIGTERM and SIGINT stop `run` when the loop runs in the main thread.
 
     Raises:
+        TypeError: `action_type_id` is not an `ActionTypeId`, or `handler` is
+            not callable.
         NotCustomActionError: The action type's owner is not ``Custom``.
         ValidationError: `query_param` breaks the API's rules.
         ValueError: An option is out of range.
@@ -537,34 +420,16 @@ class AsyncJobWorker(_AsyncEngine[Job, Job]):
         retry_delay_max: float = 20.0,
         handle_signals: bool = True,
     ) -> None:
-        validate_custom_owner(action_type_id)
-        validate_query_param(query_param)
         super().__init__(
-            client, action_type_id, handler,
-            max_concurrency=max_concurrency, poll_interval_min=poll_interval_min,
+            client, action_type_id, handler, query_param=query_param,
+            max_workers=max_concurrency, poll_interval_min=poll_interval_min,
             poll_interval_max=poll_interval_max, drain_timeout=drain_timeout,
             report_retries=report_retries, retry_delay=retry_delay, retry_delay_max=retry_delay_max,
             handle_signals=handle_signals,
         )
-        self.query_param = dict(query_param) if query_param is not None else None
-
-    async def _poll(self, max_batch_size: int) -> list[Job]:
-        return await poll_for_jobs(
-            self.client, self.action_type_id, max_batch_size=max_batch_size, query_param=self.query_param
-        )
-
-    def _job_id(self, item: Job) -> str:
-        return item.id
-
-    async def _claim(self, item: Job, log: JobLog) -> Claimed[Job]:
-        nonce = nonce_of(item.nonce, "the poll reply", log, self._counts)
-        await self._acknowledge(
-            log, lambda: acknowledge_job(self.client, item.id, nonce), job_secrets(item)
-        )
-        return Claimed(item)
 
 
-class AsyncThirdPartyJobWorker(_AsyncEngine[ThirdPartyJob, ThirdPartyJobDetails]):
+class AsyncThirdPartyJobWorker(_AsyncEngine):
     """Runs a handler on the jobs of a partner (``ThirdParty``) action type, as asyncio tasks.
 
     The asyncio form of `codepipeline_jobs.worker.ThirdPartyJobWorker`: each
@@ -589,6 +454,8 @@ class AsyncThirdPartyJobWorker(_AsyncEngine[ThirdPartyJob, ThirdPartyJobDetails]
         handle_signals: See `AsyncJobWorker`.
 
     Raises:
+        TypeError: `action_type_id` is not an `ActionTypeId`, or `handler` or
+            `client_token_for` is not callable.
         NotThirdPartyActionError: The action type's owner is not ``ThirdParty``.
         ValueError: An option is out of range.
     """
@@ -609,43 +476,10 @@ class AsyncThirdPartyJobWorker(_AsyncEngine[ThirdPartyJob, ThirdPartyJobDetails]
         retry_delay_max: float = 20.0,
         handle_signals: bool = True,
     ) -> None:
-        validate_third_party_owner(action_type_id)
         super().__init__(
-            client, action_type_id, handler,
-            max_concurrency=max_concurrency, poll_interval_min=poll_interval_min,
+            client, action_type_id, handler, partner=True, client_token_for=client_token_for,
+            max_workers=max_concurrency, poll_interval_min=poll_interval_min,
             poll_interval_max=poll_interval_max, drain_timeout=drain_timeout,
             report_retries=report_retries, retry_delay=retry_delay, retry_delay_max=retry_delay_max,
             handle_signals=handle_signals,
         )
-        self.client_token_for = client_token_for
-
-    async def _poll(self, max_batch_size: int) -> list[ThirdPartyJob]:
-        return await poll_for_third_party_jobs(
-            self.client, self.action_type_id, max_batch_size=max_batch_size
-        )
-
-    def _job_id(self, item: ThirdPartyJob) -> str:
-        return item.job_id
-
-    async def _claim(self, item: ThirdPartyJob, log: JobLog) -> Claimed[ThirdPartyJobDetails]:
-        lookup = self.client_token_for
-        try:
-            found = (
-                lookup(item.client_id) if _is_coroutine_function(lookup)
-                else await self._in_thread(lookup, item.client_id)  # it may well do I/O
-            )
-            token: str = await found if inspect.isawaitable(found) else found
-        except Exception as exc:  # the user's lookup failed: log, leave the job
-            raise token_lookup_failed(exc, item.client_id, log, self._counts) from exc
-        token = checked_token(token, item.client_id, log, self._counts)
-        details = await self._retrying(
-            lambda: get_third_party_job_details(self.client, item.job_id, token),
-            log, "reading the job", [token],
-        )
-        log = job_log(item.job_id, details.data)
-        nonce = nonce_of(details.nonce, "the job's details", log, self._counts)
-        await self._acknowledge(
-            log, lambda: acknowledge_third_party_job(self.client, item.job_id, nonce, token),
-            Claimed(details, token).secrets(),
-        )
-        return Claimed(details, token)

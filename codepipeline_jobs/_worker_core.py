@@ -1,9 +1,11 @@
 """What the threaded and the asyncio workers decide alike, with no I/O of its own.
 
-Both runtimes poll, claim, handle and report in the same steps; they differ
-only in how they wait (threads or tasks). Every decision - which outcome is
-reported and how, what an error during a claim or a report means, what gets
-counted and logged - lives here once, so the two workers cannot drift apart.
+Both runtimes poll, claim, handle and report in the same steps (written once,
+in `_lifecycle`); they differ only in how they wait (threads or tasks). The
+decisions those steps take - which outcome is reported and how, what an error
+during a claim or a report means, what gets counted and logged - live here, so
+the two workers (and the Lambda decorator, through `prepare_report`) cannot
+drift apart.
 """
 
 from __future__ import annotations
@@ -11,33 +13,39 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar
 
 import attrs
 
+from ._calls import requests
 from ._errors import ValidationError
-from ._models import FailureDetails, Job, ThirdPartyJobDetails
+from ._models import ActionTypeId, FailureDetails, Job, ThirdPartyJobDetails
 from ._outcomes import Continuation, Failure, Outcome, report_call
-from ._redact import describe_exception, job_secrets, scrub
-from ._values import JobStatus
+from ._redact import MAX_MESSAGE_LENGTH, describe_exception, job_secrets, scrub
+from ._values import FailureType, JobStatus
 from ._worker_retry import Backoff, error_code, is_retryable, was_retried
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, MutableMapping
+    from collections.abc import Callable, Iterable, Mapping, MutableMapping
 
     from ._calls import Call
-    from ._models import ActionTypeId, JobData, ThirdPartyJobData
+    from ._models import JobData, ThirdPartyJobData
 
 __all__ = [
+    "STOPPED_MESSAGE",
     "Claimed",
     "Counts",
     "JobLog",
     "Options",
+    "ReportKind",
     "Skip",
     "Slots",
     "WorkerStats",
+    "check_worker_arguments",
     "checked_token",
     "claim_failed",
+    "exception_message",
+    "failure_call",
     "failure_from_exception",
     "job_log",
     "log_poll_failure",
@@ -60,13 +68,23 @@ _LOST_RACE = frozenset({
 
 _J = TypeVar("_J", bound="Job | ThirdPartyJobDetails")
 
+ReportKind: TypeAlias = Literal["succeeded", "failed", "continued"]
+"""What a report says, named as the `WorkerStats` counter it lands in."""
+
+#: The failure a job still running at the drain deadline (or a second signal) is reported with.
+STOPPED_MESSAGE = "the worker stopped before the job finished"
+_CANNOT_REPORT = "the job handler returned an outcome that cannot be reported"
+
 
 @attrs.frozen(kw_only=True)
 class WorkerStats:
     """A snapshot of what a worker did since it was created.
 
     Each job polled ends in exactly one of `succeeded`, `failed`, `continued`,
-    `skipped` or `errors`, so ``received`` is their sum once the worker is idle.
+    `skipped` or `errors`, so once every job received has ended (when `run`
+    or `run_once` returned, say) ``received == succeeded + failed + continued +
+    skipped + errors``. A job the worker claimed ends in `succeeded`, `failed`
+    or `continued` when its one report landed, in `errors` when it could not.
     """
 
     received: int = 0
@@ -308,19 +326,32 @@ def claim_failed(exc: Exception, log: JobLog, what: str, secrets: list[str], cou
     return Skip()
 
 
-def failure_from_exception(claimed: Claimed[Any], exc: Exception, log: JobLog) -> Failure:
-    """The `Failure` a handler's exception is reported as; logged with its traceback, secrets masked."""
-    job = claimed.job
+def failure_from_exception(claimed: Claimed[Any], exc: BaseException, log: JobLog) -> Failure:
+    """The `Failure` a handler's exception is reported as; logged with its traceback, secrets masked.
+
+    Any exception counts, `BaseException` included (``SystemExit``, ``KeyboardInterrupt``,
+    ``GeneratorExit``, ``asyncio.CancelledError`` raised by the handler itself, ...).
+    """
     secrets = claimed.secrets()
-    details = FailureDetails.from_exception(exc, job=job)
-    log.error(
-        "handler raised %s; reporting a failure\n%s",
-        type(exc).__name__, scrub("".join(traceback.format_exception(exc)), secrets).rstrip(),
-    )
-    return Failure(scrub(details.message, secrets), details.type)
+    try:
+        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    except Exception:  # noqa: BLE001 - a broken exception must not stop its report
+        trace = f"{type(exc).__name__} (its traceback could not be formatted)"
+    log.error("handler raised %s; reporting a failure\n%s", type(exc).__name__,
+              scrub(trace, secrets).rstrip())
+    return Failure(exception_message(exc, secrets))
 
 
-def _kind(outcome: Outcome) -> str:
+def exception_message(exc: BaseException, secrets: Iterable[str], limit: int = MAX_MESSAGE_LENGTH) -> str:
+    """``"Type: text"`` of `exc`, every secret masked, cut to `limit` characters."""
+    message = scrub(describe_exception(exc, limit=1 << 30), secrets)
+    if len(message) > limit:
+        marker = " ... [cut to fit the API's limit]"
+        message = message[: limit - len(marker)] + marker
+    return message
+
+
+def _kind(outcome: Outcome) -> ReportKind:
     if isinstance(outcome, Failure):
         return "failed"
     if isinstance(outcome, Continuation):
@@ -328,28 +359,64 @@ def _kind(outcome: Outcome) -> str:
     return "succeeded"
 
 
-def prepare_report(
-    claimed: Claimed[Any], outcome: Outcome, log: JobLog, service_model: Any
-) -> tuple[Call[None], str]:
-    """The call that reports `outcome`, checked, and the counter it lands in.
+def failure_call(job_id: str, message: str, client_token: str | None = None) -> Call[None]:
+    """The call that reports a ``JobFailed`` failure with `message` (built from known-good parts)."""
+    details = FailureDetails(type=FailureType.JOB_FAILED, message=message)
+    if client_token is not None:
+        return requests.put_third_party_job_failure_result(job_id, client_token, details)
+    return requests.put_job_failure_result(job_id, details)
 
-    An outcome that cannot be reported (not an outcome at all, or breaking a
-    request rule) becomes a failure report that says why.
+
+def prepare_report(
+    job_id: str,
+    outcome: object,
+    *,
+    secrets: Iterable[str] = (),
+    client_token: str | None = None,
+    service_model: Any = None,
+    log: logging.Logger | logging.LoggerAdapter[Any] | None = None,
+) -> tuple[Call[None], ReportKind]:
+    """The one call that reports what a handler did, checked, and the counter it lands in.
+
+    Every runtime reports through this function, so they all agree.
+
+    Args:
+        job_id: The job's id.
+        outcome: What the handler returned (`Success`, `Continuation`,
+            `Failure` or ``None``) - or anything else it returned - or the
+            exception it raised (any `BaseException`).
+        secrets: Values to mask in every message (see `job_secrets`; add the
+            client token of a partner job).
+        client_token: The partner job's client token: the report is then a
+            third-party one.
+        service_model: The model to check the request against
+            (``client.meta.service_model``); botocore's own by default.
+        log: Where to log an outcome that cannot be reported; the worker's
+            logger by default.
+
+    Returns:
+        The report's `Call` and ``"succeeded"``, ``"failed"`` or ``"continued"``.
+        An exception becomes a ``JobFailed`` failure with its type and text,
+        secrets masked. Anything that cannot be reported as it is (not an
+        outcome, a value of the wrong type, a request rule broken - whatever
+        goes wrong while building or checking the report) becomes a
+        ``JobFailed`` failure saying why. This function does not raise.
     """
-    job_id, token = claimed.job.id, claimed.client_token
+    masked = [*secrets, *([client_token] if client_token else [])]
     try:
-        call = report_call(job_id, outcome, client_token=token)
+        if isinstance(outcome, BaseException):
+            outcome = Failure(exception_message(outcome, masked))
+        call = report_call(job_id, outcome, client_token=client_token)  # type: ignore[arg-type]  # checked inside
         call.validate(service_model)
-    except (TypeError, ValidationError) as exc:
-        message = scrub(describe_exception(exc), claimed.secrets())
-        log.error("the handler's outcome cannot be reported (%s); reporting a failure", message)
-        outcome = Failure(f"the job handler returned an outcome that cannot be reported: {message}")
-        call = report_call(job_id, outcome, client_token=token)
-    return call, _kind(outcome)
+        return call, _kind(outcome)  # type: ignore[arg-type]  # an outcome, or report_call raised
+    except Exception as exc:  # noqa: BLE001 - whatever broke, the job still gets a report
+        reason = exception_message(exc, masked, limit=MAX_MESSAGE_LENGTH - len(_CANNOT_REPORT) - 2)
+        (log or logger).error("the handler's outcome cannot be reported (%s); reporting a failure", reason)
+        return failure_call(job_id, f"{_CANNOT_REPORT}: {reason}", client_token), "failed"
 
 
 def report_failed(
-    exc: Exception, *, attempts: int, kind: str, log: JobLog, secrets: list[str], counts: Counts
+    exc: Exception, *, attempts: int, kind: ReportKind, log: JobLog, secrets: list[str], counts: Counts
 ) -> None:
     """Log and count a report that did not land after `attempts` attempts.
 
@@ -369,17 +436,17 @@ def report_failed(
         counts.add("errors")
 
 
-def token_lookup_failed(exc: Exception, client_id: str, log: JobLog, counts: Counts) -> Skip:
+def token_lookup_failed(exc: BaseException, client_id: str, log: JobLog, counts: Counts) -> Skip:
     """Log (without the exception's text, which may hold the token) and count a failed lookup."""
     log.error("no client token for client id %s: %s", client_id, type(exc).__name__)
     counts.add("errors")
     return Skip()
 
 
-def checked_token(token: str, client_id: str, log: JobLog, counts: Counts) -> str:
-    """`token`, unless it is empty: then log, count and raise `Skip`."""
-    if not token:
-        log.error("no client token for client id %s", client_id)
+def checked_token(token: object, client_id: str, log: JobLog, counts: Counts) -> str:
+    """`token`, unless it is empty or not a string: then log, count and raise `Skip`."""
+    if not isinstance(token, str) or not token:
+        log.error("no client token for client id %s (got %s)", client_id, _a(token) if token else "none")
         counts.add("errors")
         raise Skip
     return token
@@ -392,3 +459,31 @@ def nonce_of(nonce: str | None, where: str, log: JobLog, counts: Counts) -> str:
         counts.add("errors")
         raise Skip
     return nonce
+
+
+def check_worker_arguments(
+    action_type_id: object, handler: object, client_token_for: object = callable
+) -> None:
+    """Refuse, at construction, what no worker can work with.
+
+    Raises:
+        TypeError: `action_type_id` is not an `ActionTypeId`, or `handler` (or
+            `client_token_for`) cannot be called.
+    """
+    if not isinstance(action_type_id, ActionTypeId):
+        message = (
+            f"action_type_id must be an ActionTypeId, not {_a(action_type_id)}: "
+            "ActionTypeId(category=..., owner=..., provider=..., version=...)"
+        )
+        raise TypeError(message)
+    for name, value in (("handler", handler), ("client_token_for", client_token_for)):
+        if not callable(value):
+            message = f"{name} must be a function (or another callable), not {_a(value)}"
+            raise TypeError(message)
+
+
+def _a(value: object) -> str:
+    """``"a str"``, ``"an int"``: a value's type with its article."""
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+

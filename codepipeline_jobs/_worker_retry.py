@@ -8,22 +8,14 @@ the worker retries again on top, with its own exponential backoff.
 
 from __future__ import annotations
 
-import asyncio
 import random
-import time
-from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 from ._errors import MalformedResponseError
 
-if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
-__all__ = ["Backoff", "error_code", "is_retryable", "retry", "retry_async", "was_retried"]
-
-T = TypeVar("T")
+__all__ = ["Backoff", "error_code", "is_retryable", "next_delay", "was_retried"]
 
 #: Error codes AWS services use for "slow down".
 _THROTTLING_CODES = frozenset({
@@ -106,64 +98,13 @@ class Backoff:
         self.attempt = 0
 
 
-def retry(
-    operation: Callable[[], T],
-    *,
-    retries: int,
-    backoff: Backoff,
-    on_retry: Callable[[BaseException, int, float], None] | None = None,
-) -> T:
-    """Run `operation`, again after a jittered delay while it fails with a retryable error.
+def next_delay(exc: BaseException, attempt: int, retries: int, backoff: Backoff) -> float | None:
+    """The delay before retry number `attempt` (from 1) after `exc`; ``None`` to give up.
 
-    Args:
-        operation: What to run.
-        retries: How many times to try again after the first attempt.
-        backoff: The delays between attempts.
-        on_retry: Called with the error, the retry number (from 1) and the delay before it.
-
-    Returns:
-        The operation's result.
-
-    Raises:
-        Exception: The last error, when it is not retryable or the retries ran out.
+    An error that is not worth another attempt, or one after the last of
+    `retries` retries, gives up. The job lifecycle (`_lifecycle`) asks this
+    after every failed attempt and sleeps, or raises, as it says.
     """
-    attempt = 0
-    while True:
-        try:
-            return operation()
-        except Exception as exc:  # noqa: BLE001 - re-raised unless it is worth another attempt
-            attempt += 1
-            time.sleep(_delay_or_raise(exc, attempt, retries, backoff, on_retry))
-
-
-async def retry_async(
-    operation: Callable[[], Awaitable[T]],
-    *,
-    retries: int,
-    backoff: Backoff,
-    on_retry: Callable[[BaseException, int, float], None] | None = None,
-) -> T:
-    """`retry` for coroutines: the same decisions, with ``asyncio.sleep`` between attempts."""
-    attempt = 0
-    while True:
-        try:
-            return await operation()
-        except Exception as exc:  # noqa: BLE001 - re-raised unless it is worth another attempt
-            attempt += 1
-            await asyncio.sleep(_delay_or_raise(exc, attempt, retries, backoff, on_retry))
-
-
-def _delay_or_raise(
-    exc: Exception,
-    attempt: int,
-    retries: int,
-    backoff: Backoff,
-    on_retry: Callable[[BaseException, int, float], None] | None,
-) -> float:
-    """The delay before retry number `attempt` (from 1); re-raise `exc` when there is none."""
     if attempt > retries or not is_retryable(exc):
-        raise exc
-    delay = backoff.next()
-    if on_retry is not None:
-        on_retry(exc, attempt, delay)
-    return delay
+        return None
+    return backoff.next()

@@ -378,25 +378,9 @@ def _masked(text: str, secrets: list[str]) -> str:
     return scrub(text, secrets)
 
 
-def _failure_call(job: Job, message: str, *, configuration_error: bool = False) -> Call[None]:
-    """The PutJobFailureResult call for `message` (already masked), cut to the API's limit."""
-    from ._calls import requests  # noqa: PLC0415
-    from ._models import FailureDetails  # noqa: PLC0415
-    from ._redact import MAX_MESSAGE_LENGTH  # noqa: PLC0415
-    from ._values import FailureType  # noqa: PLC0415
-
-    if len(message) > MAX_MESSAGE_LENGTH:
-        marker = f" ... [cut to fit the {MAX_MESSAGE_LENGTH}-character limit]"
-        message = message[: MAX_MESSAGE_LENGTH - len(marker)] + marker
-    kind = FailureType.CONFIGURATION_ERROR if configuration_error else FailureType.JOB_FAILED
-    return requests.put_job_failure_result(job.id, FailureDetails(type=kind, message=message or "failed"))
-
-
-def _exception_failure(job: Job, exc: BaseException, secrets: list[str]) -> Call[None]:
-    """Log the masked traceback of what the function raised; the failure call that reports it."""
+def _log_traceback(job: Job, exc: BaseException, secrets: list[str]) -> None:
+    """Log the masked traceback of what the function raised."""
     import traceback  # noqa: PLC0415 - only when a function failed
-
-    from ._redact import describe_exception  # noqa: PLC0415
 
     try:
         trace = "".join(traceback.format_exception(exc)).rstrip()
@@ -406,33 +390,13 @@ def _exception_failure(job: Job, exc: BaseException, secrets: list[str]) -> Call
         "job %s: the function raised %s; reporting a failure\n%s",
         job.id, type(exc).__name__, _masked(trace, secrets),
     )
-    message = _masked(describe_exception(exc, job=job), secrets)
-    return _failure_call(job, message, configuration_error=isinstance(exc, UserParametersError))
 
 
-def _report_call(
-    job: Job, result: Outcome | BaseException | _TimedOut, margin_ms: int, service_model: Any
-) -> tuple[Call[None], str]:
-    """The call that reports `result`, checked against every request rule, and a word for the log."""
-    from ._outcomes import Continuation, Failure, report_call  # noqa: PLC0415
+class _JobPrefix(logging.LoggerAdapter):  # type: ignore[type-arg]  # generic only in typeshed
+    """Prefixes a message with ``job ID:``, as every line of the decorator is."""
 
-    if isinstance(result, _TimedOut):
-        message = (
-            f"timed out: the function was still running {margin_ms} ms before the Lambda "
-            "timeout, so the job was reported as failed"
-        )
-        call, kind = _failure_call(job, message), "timeout"
-    elif isinstance(result, BaseException):
-        call, kind = _exception_failure(job, result, _secret_forms(job)), "failure"
-    else:
-        call = report_call(job.id, result)
-        kind = (
-            "failure" if isinstance(result, Failure)
-            else "continuation" if isinstance(result, Continuation)
-            else "success"
-        )
-    call.validate(service_model)
-    return call, kind
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        return f"job {(self.extra or {}).get('job_id')}: {msg}", kwargs
 
 
 def _prepare_report(
@@ -440,28 +404,49 @@ def _prepare_report(
 ) -> tuple[Call[None], str]:
     """The one call that reports `result`, and a word for the log; whatever `result` is.
 
-    This is the decorator's whole report preparation, in one place: an outcome
-    becomes its report; an exception (any `BaseException`) a failure with its
-    masked text, its masked traceback logged; a timeout a "timed out" failure.
-    Whatever goes wrong while preparing it (not an outcome, a value the API
-    refuses, a failure type that is not a `FailureType`, any error of our own)
-    becomes a failure report saying why, masked. Raises only if even that
-    failure report cannot be built (logged with the job id first).
+    The decorator prepares its report with the workers' own `prepare_report`, so
+    the three runtimes agree on what every outcome becomes: an outcome its
+    report; anything that cannot be reported (not an outcome, a value the API
+    refuses, any error of our own) a failure saying why, masked. What only a
+    Lambda function has is decided here first: an exception (any
+    `BaseException`) is a failure with its masked text, its masked traceback
+    logged (``ConfigurationError`` for `UserParametersError`); a timeout a
+    "timed out" failure. Raises only if even a failure report cannot be built
+    (logged with the job id first).
     """
-    try:
-        return _report_call(job, result, margin_ms, service_model)
-    except Exception as exc:  # noqa: BLE001 - whatever breaks, the job gets a report
-        from ._redact import describe_exception  # noqa: PLC0415
+    from ._outcomes import Failure  # noqa: PLC0415 - only when a job is reported
+    from ._values import FailureType  # noqa: PLC0415
+    from ._worker_core import exception_message, prepare_report  # noqa: PLC0415
 
-        reason = _masked(describe_exception(exc, job=job), _secret_forms(job))
-    logger.error("job %s: the function's result cannot be reported (%s); reporting a failure", job.id, reason)
+    secrets = _secret_forms(job)
+    outcome: object = result
+    word: str | None = None
     try:
-        call = _failure_call(job, f"the function's result cannot be reported: {reason}")
-        call.validate(service_model)
+        if isinstance(result, _TimedOut):
+            outcome = Failure(
+                f"timed out: the function was still running {margin_ms} ms before the Lambda "
+                "timeout, so the job was reported as failed"
+            )
+            word = "timeout"
+        elif isinstance(result, BaseException):
+            _log_traceback(job, result, secrets)
+            kind = (
+                FailureType.CONFIGURATION_ERROR if isinstance(result, UserParametersError)
+                else FailureType.JOB_FAILED
+            )
+            outcome = Failure(exception_message(result, secrets), kind)
+        call, reported = prepare_report(
+            job.id, outcome, secrets=secrets, service_model=service_model,
+            log=_JobPrefix(logger, {"job_id": job.id}),
+        )
     except Exception as exc:
         logger.error("job %s: not even a failure report could be prepared: %s", job.id, type(exc).__name__)
         raise
-    return call, "failure"
+    return call, word or _WORDS[reported]
+
+
+#: The word each kind of report has in the decorator's log lines.
+_WORDS = {"succeeded": "success", "failed": "failure", "continued": "continuation"}
 
 
 def _is_invalid_job_state(exc: Exception) -> bool:
@@ -474,7 +459,9 @@ def _is_invalid_job_state(exc: Exception) -> bool:
 
 def _check_reportable(job: Job, service_model: Any) -> None:
     """Raise `ValidationError` now, before the function runs, if no report could name this job."""
-    _failure_call(job, "check").validate(service_model)
+    from ._worker_core import failure_call  # noqa: PLC0415 - only when a job is reported
+
+    failure_call(job.id, "check").validate(service_model)
 
 
 def _pass_on(result: Outcome | BaseException | _TimedOut, secrets: list[str]) -> None:
@@ -568,7 +555,7 @@ def job_handler(
     - anything that cannot be reported as it is (not an outcome at all, a value
       the API refuses such as output variables over the quota, a failure type
       that is not a `FailureType`) -> PutJobFailureResult saying why
-      (``"the function's result cannot be reported: ..."``);
+      (``"the job handler returned an outcome that cannot be reported: ..."``);
     - still running `safety_margin_ms` before the Lambda's timeout ->
       PutJobFailureResult ("timed out ..."). The function runs in a worker
       thread for this; its late result is never reported.

@@ -406,7 +406,7 @@ def test_no_slot_leaks_with_an_eager_task_factory() -> None:
         polled = await aio.poll_for_jobs(client, ACTION, max_batch_size=3)
         worker.stop()
         for job in polled:
-            worker._start(job)  # the moment a poll hands its jobs to a stopping worker
+            worker._start(worker._job(job))  # the moment a poll hands its jobs to a stopping worker
         assert worker._slots.free == 3
         assert worker._in_flight == {}
         assert worker.stats.skipped == 3
@@ -428,3 +428,82 @@ def test_the_wrong_kind_of_client_is_refused_before_anything_is_sent() -> None:
 
     run_with_client(fake, scenario)
     assert fake.calls == []
+
+
+# --- stopping leaves nothing InProgress -------------------------------------------------------------
+
+
+def test_a_coroutine_handler_running_at_the_drain_deadline_is_cancelled_and_its_job_failed() -> None:
+    """At the deadline the handler gets CancelledError; the job is reported as failed, run() returns."""
+    fake = FakeCodePipeline()
+    job_id = fake.add_job(ACTION)
+    seen: list[str] = []
+
+    async def handler(job: Job) -> aio.Outcome:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            seen.append("cancelled")
+            raise
+        return aio.Success()
+
+    async def scenario(client: CodePipelineClient) -> None:
+        worker = aio.AsyncJobWorker(client, ACTION, handler, **{**FAST, "drain_timeout": 0.1})
+        task = asyncio.create_task(worker.run())
+        await until(lambda: fake.job(job_id).status == JobStatus.IN_PROGRESS)
+        worker.stop()
+        await asyncio.wait_for(task, 5)
+        assert worker.stats == aio.WorkerStats(received=1, failed=1)
+
+    run_with_client(fake, scenario)
+    assert seen == ["cancelled"]
+    [report] = fake.job(job_id).reports
+    assert report.failure_details is not None
+    assert report.failure_details.message == "the worker stopped before the job finished"
+
+
+def test_cancelling_run_twice_reports_the_jobs_in_flight_as_failed() -> None:
+    """A second cancellation while draining stops waiting for handlers, but reports their jobs first."""
+    fake = FakeCodePipeline()
+    job_id = fake.add_job(ACTION)
+
+    async def handler(job: Job) -> aio.Outcome:
+        await asyncio.sleep(30)
+        return aio.Success()
+
+    async def scenario(client: CodePipelineClient) -> None:
+        worker = aio.AsyncJobWorker(client, ACTION, handler, **{**FAST, "drain_timeout": 60})
+        task = asyncio.create_task(worker.run())
+        await until(lambda: fake.job(job_id).status == JobStatus.IN_PROGRESS)
+        task.cancel()
+        await asyncio.sleep(0.05)  # draining now
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(task, 5)
+        assert worker.stats == aio.WorkerStats(received=1, failed=1)
+
+    run_with_client(fake, scenario)
+    assert fake.job(job_id).status == JobStatus.FAILED
+
+
+def test_a_cancelled_error_raised_by_the_handler_itself_fails_only_its_job() -> None:
+    """CancelledError from user code is the handler's error: its job fails, the worker goes on."""
+    fake = FakeCodePipeline()
+    first, second = fake.add_job(ACTION), fake.add_job(ACTION)
+
+    async def handler(job: Job) -> aio.Outcome:
+        if job.id == first:
+            raise asyncio.CancelledError
+        return None
+
+    async def scenario(client: CodePipelineClient) -> None:
+        worker = aio.AsyncJobWorker(client, ACTION, handler, max_concurrency=2, **FAST)
+        assert await worker.run_once() == 2
+        assert not worker.stopping
+        assert worker.stats == aio.WorkerStats(received=2, succeeded=1, failed=1)
+
+    run_with_client(fake, scenario)
+    [report] = fake.job(first).reports
+    assert report.failure_details is not None
+    assert report.failure_details.message == "CancelledError"
+    assert fake.job(second).status == JobStatus.SUCCEEDED

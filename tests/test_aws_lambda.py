@@ -60,6 +60,9 @@ LAMBDA_ACTION = ActionTypeId(
 SECRET_CONFIG = "hunter2-db-password-value"
 EXPIRATION_MS = 1_712_345_678_000
 
+#: How a report that could not be sent as it was begins (shared by every runtime).
+CANNOT_REPORT = "the job handler returned an outcome that cannot be reported"
+
 
 def load(name: str) -> dict[str, Any]:
     """A fixture event by file name."""
@@ -397,21 +400,21 @@ def test_unreportable_results_fail_the_job(
     [report] = fake.job(job_id).reports
     assert report.failure_details is not None
     assert report.failure_details.type == FailureType.JOB_FAILED
-    assert report.failure_details.message.startswith(f"the function's result cannot be reported: {expected}")
+    assert report.failure_details.message.startswith(f"{CANNOT_REPORT}: {expected}")
 
 
 def test_any_error_while_preparing_the_report_becomes_a_failure_report(
     fake: FakeCodePipeline, fake_client: CodePipelineClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An error of our own while turning the outcome into a call: one failure report saying why, masked."""
-    from codepipeline_jobs import _outcomes
+    from codepipeline_jobs import _worker_core
 
     job_id = fake.add_job(LAMBDA_ACTION, configuration={"FunctionName": "f", "Password": SECRET_CONFIG})
 
     def broken_report_call(*_: object, **__: object) -> None:
         raise KeyError(SECRET_CONFIG)
 
-    monkeypatch.setattr(_outcomes, "report_call", broken_report_call)
+    monkeypatch.setattr(_worker_core, "report_call", broken_report_call)
 
     @job_handler(client=fake_client)
     def handler(job: Job, context: object) -> Outcome:
@@ -420,7 +423,7 @@ def test_any_error_while_preparing_the_report_becomes_a_failure_report(
     handler(invoke_event(fake_client), None)
     [report] = fake.job(job_id).reports
     assert report.failure_details is not None
-    assert report.failure_details.message == "the function's result cannot be reported: KeyError: '***'"
+    assert report.failure_details.message == f"{CANNOT_REPORT}: KeyError: '***'"
 
 
 def test_a_failure_report_that_cannot_even_be_built_is_logged_and_raised(
@@ -433,15 +436,17 @@ def test_a_failure_report_that_cannot_even_be_built_is_logged_and_raised(
     job_id = fake.add_job(LAMBDA_ACTION, configuration={"FunctionName": "f"})
     event = invoke_event(fake_client)
 
-    working = aws_lambda._failure_call
+    from codepipeline_jobs import _worker_core
 
-    def broken(job: Job, message: str, **options: bool) -> object:
-        if message.startswith("the function's result cannot be reported"):
+    working = _worker_core.failure_call
+
+    def broken(job_id: str, message: str, client_token: str | None = None) -> object:
+        if message.startswith("the job handler returned an outcome that cannot be reported"):
             problem = "no failure call today"
             raise RuntimeError(problem)
-        return working(job, message, **options)
+        return working(job_id, message, client_token)
 
-    monkeypatch.setattr(aws_lambda, "_failure_call", broken)
+    monkeypatch.setattr(_worker_core, "failure_call", broken)
 
     @job_handler(client=fake_client)
     def handler(job: Job, context: object) -> Any:

@@ -67,6 +67,9 @@ def secret_values() -> st.SearchStrategy[str]:
     ).map("".join)
     return body.map(lambda text: f"Zq7{text}9xK")
 
+#: How a report that could not be sent as it was begins (shared by every runtime).
+CANNOT_REPORT = "the job handler returned an outcome that cannot be reported"
+
 
 class Secrets:
     """The secrets of one job: its configuration values and its artifact credentials."""
@@ -282,7 +285,7 @@ def check_returned(case: str, outcome: object, report: Any) -> None:
         assert details.type == FailureType(str(outcome.type))
         return
     assert details.type == FailureType.JOB_FAILED
-    assert details.message.startswith("the function's result cannot be reported: "), details.message
+    assert details.message.startswith(f"{CANNOT_REPORT}: "), details.message
 
 
 def check_report(kind: str, case: str, what: Any, report: Any, secrets: Secrets) -> None:

@@ -7,6 +7,7 @@ Every test that takes the `fake`, `client` or `flavour` fixture runs twice: with
 from __future__ import annotations
 
 import collections
+import collections.abc
 import json
 import logging
 import threading
@@ -14,8 +15,10 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
+import codepipeline_jobs
 from codepipeline_jobs import (
     ActionCategory,
     ActionOwner,
@@ -240,26 +243,40 @@ def test_stop_drains_in_flight_jobs_and_leaves_the_queue_alone(fake: FakeCodePip
     assert worker.stats == WorkerStats(received=1, succeeded=1)
 
 
-def test_drain_gives_up_at_its_deadline(fake: FakeCodePipeline, caplog: pytest.LogCaptureFixture) -> None:
-    """run() returns at the drain deadline even if a handler hangs, naming the job left running."""
+def test_drain_deadline_reports_the_jobs_still_running_as_failed(
+    fake: FakeCodePipeline, caplog: pytest.LogCaptureFixture
+) -> None:
+    """At the drain deadline a hanging job is reported as failed, run() returns, the late result dropped."""
     job_id = fake.add_job(ACTION)
-    started, release = threading.Event(), threading.Event()
+    started, release, returned = threading.Event(), threading.Event(), threading.Event()
 
     def handler(job: Job) -> Outcome:
         started.set()
         release.wait(10)
+        returned.set()
         return Success()
 
     worker = job_worker(client_of(fake), ACTION, handler, max_workers=1, **{**FAST, "drain_timeout": 0.2})
     runner = Running(worker)
     assert started.wait(10)
     began = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="codepipeline_jobs"):
+    with caplog.at_level(logging.INFO, logger="codepipeline_jobs"):
         runner.stop()
-    assert time.monotonic() - began < 2
+        assert time.monotonic() - began < 2
+        job = fake.job(job_id)
+        assert job.status == JobStatus.FAILED
+        [report] = job.reports
+        assert report.failure_details is not None
+        assert report.failure_details.message == "the worker stopped before the job finished"
+        assert worker.stats == WorkerStats(received=1, failed=1)
+        release.set()
+        assert returned.wait(10)
+        wait_until(lambda: "discarded" in caplog.text)
     assert job_id in caplog.text
-    release.set()
-    wait_until(lambda: fake.job(job_id).status == JobStatus.SUCCEEDED)
+    time.sleep(0.05)
+    assert [r.kind for r in fake.job(job_id).reports] == ["failure"]
+    assert fake.calls.count("PutJobSuccessResult") == 0
+    assert worker.stats == WorkerStats(received=1, failed=1)
 
 
 def test_jobs_polled_after_stop_are_not_acknowledged(fake: FakeCodePipeline) -> None:
@@ -688,3 +705,193 @@ def test_slots_reserved_by_run_once_are_not_polled_for_again() -> None:
     size, wait = slots.next_poll(now=0.0)
     assert size == 0
     assert 0 < wait <= 0.5
+
+
+# --- exactly one report, whatever the handler does (see also test_exactly_once) ----------------
+
+
+def test_constructors_refuse_what_no_worker_can_work_with(flavour: Flavour) -> None:
+    """A dict or a string for the action type, a handler that cannot be called: TypeError, named."""
+    fake = FakeCodePipeline()
+    client = client_of(fake)
+    wire = {"category": "Build", "owner": "Custom", "provider": "MyBuilder", "version": "1"}
+    with pytest.raises(TypeError, match=r"^action_type_id must be an ActionTypeId, not a dict"):
+        job_worker(client, wire, lambda job: None)
+    with pytest.raises(TypeError, match=r"^action_type_id must be an ActionTypeId, not a str"):
+        partner_worker(client, "Build", lambda job: None, fake.client_token)
+    with pytest.raises(TypeError, match=r"^handler must be a function \(or another callable\), not a str"):
+        job_worker(client, ACTION, "not-callable")
+    with pytest.raises(TypeError, match=r"^handler must be .*, not an int"):
+        partner_worker(client, PARTNER_ACTION, 42, fake.client_token)
+    with pytest.raises(TypeError, match=r"^client_token_for must be .*, not a dict"):
+        partner_worker(client, PARTNER_ACTION, lambda job: None, {"client": "token"})
+    with pytest.raises(TypeError, match=r"^client_token_for must be .*, not a NoneType"):
+        partner_worker(client, PARTNER_ACTION, lambda job: None, None)
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize("error", [SystemExit, KeyboardInterrupt])
+def test_system_exit_in_a_handler_is_reported_then_stops_the_worker(
+    fake: FakeCodePipeline, error: type[BaseException], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SystemExit/KeyboardInterrupt: the job is reported as failed, then run() drains and returns."""
+    first, second = fake.add_job(ACTION), fake.add_job(ACTION)
+    hooked: list[object] = []
+    previous, threading.excepthook = threading.excepthook, hooked.append
+
+    def handler(job: Job) -> Outcome:
+        raise error(f"{error.__name__} from the handler")
+
+    try:
+        worker = job_worker(client_of(fake), ACTION, handler, max_workers=1, **FAST)
+        runner = Running(worker)
+        runner.thread.join(20)  # no stop(): the handler's exception stops the worker
+        assert not runner.thread.is_alive()
+    finally:
+        threading.excepthook = previous
+    [report] = fake.job(first).reports
+    assert report.failure_details is not None
+    assert report.failure_details.message == f"{error.__name__}: {error.__name__} from the handler"
+    assert fake.job(second).status == JobStatus.QUEUED
+    assert worker.stopping
+    assert worker.stats == WorkerStats(received=1, failed=1)
+    assert hooked == []
+    assert capsys.readouterr().err == ""
+
+
+def test_a_report_that_cannot_be_prepared_for_any_reason_becomes_a_failure(
+    fake: FakeCodePipeline, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Not only TypeError/ValidationError: whatever breaks while preparing the report, the job fails."""
+    job_id = fake.add_job(ACTION, configuration={"Token": "tok-123456789"})
+
+    class Sneaky(collections.abc.Mapping[str, str]):
+        """Output variables that break while they are read."""
+
+        def __getitem__(self, key: str) -> str:
+            raise KeyError(key)
+
+        def __len__(self) -> int:
+            return 1
+
+        def __iter__(self) -> Iterator[str]:
+            message = "tok-123456789 leaked"
+            raise LookupError(message)
+
+    worker = job_worker(client_of(fake), ACTION, lambda job: Success(output_variables=Sneaky()), **FAST)
+    with caplog.at_level(logging.INFO, logger="codepipeline_jobs"):
+        assert worker.run_once() == 1
+    [report] = fake.job(job_id).reports
+    assert report.failure_details is not None
+    assert report.failure_details.message == (
+        "the job handler returned an outcome that cannot be reported: LookupError: *** leaked"
+    )
+    assert worker.stats == WorkerStats(received=1, failed=1)
+    assert "tok-123456789" not in caplog.text
+
+
+SECOND_SIGNAL_SCRIPT = """
+import json, logging, os, signal, sys, threading, time
+from codepipeline_jobs import ActionCategory, ActionOwner, ActionTypeId
+from codepipeline_jobs.testing import FakeCodePipeline
+from codepipeline_jobs.worker import Success
+
+logging.basicConfig(level=logging.WARNING)
+action = ActionTypeId(category=ActionCategory.BUILD, owner=ActionOwner.CUSTOM, provider="P", version="1")
+fake = FakeCodePipeline()
+first, second = fake.add_job(action), fake.add_job(action)
+
+def handler(job):
+    print("started", flush=True)
+    time.sleep(30)
+    return Success()
+
+{run}
+job = fake.job(first)
+print(json.dumps([job.status.value, job.reports[0].failure_details.message, fake.job(second).status.value]),
+      flush=True)
+"""
+
+@pytest.mark.parametrize("flavour_name", FLAVOURS)
+def test_a_second_signal_reports_the_jobs_in_flight_as_failed_then_exits(flavour_name: str) -> None:
+    """SIGTERM, SIGTERM: no waiting for the hanging handler, but its job is reported as failed first."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    run = RUN_ASYNC if flavour_name == "async" else RUN_SYNC  # the same runs as for one SIGTERM
+    script = SECOND_SIGNAL_SCRIPT.replace("{run}", run)
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    ) as process:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "started"
+        began = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert time.monotonic() - began < 10  # not the handler's 30 s, nor the 60 s drain timeout
+    assert json.loads(out) == ["Failed", "the worker stopped before the job finished", "Queued"]
+    assert "reporting them as failed" in err
+    assert "Traceback" not in err
+
+
+def test_the_lifecycle_is_effects_only_and_any_driver_can_run_it() -> None:
+    """Driven by hand, with no client at all: claim, handle (KeyboardInterrupt), stop, release, report."""
+    from codepipeline_jobs._lifecycle import Answer, Handle, Lifecycle, Release, Send, Sleep, StopWorker
+    from codepipeline_jobs._worker_core import Counts, Options
+
+    fake = FakeCodePipeline()
+    fake.add_job(ACTION)
+    [job] = codepipeline_jobs.poll_for_jobs(fake.client(), ACTION)
+    options = Options(max_workers=1, poll_interval_min=1, poll_interval_max=1, drain_timeout=1,
+                      report_retries=2, retry_delay=0.5, retry_delay_max=1)
+    counts = Counts()
+    flow = Lifecycle(options, counts, None, lambda: False).flow(job)
+    effect = next(flow)
+    assert isinstance(effect, Send)
+    assert effect.call.operation == "AcknowledgeJob"
+    throttled = ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow"}}, "AcknowledgeJob")
+    assert isinstance(flow.throw(throttled), Sleep)  # retried after a delay
+    assert isinstance(next(flow), Send)
+    assert isinstance(handle := flow.send(JobStatus.IN_PROGRESS), Handle)
+    assert handle.job is job
+    assert isinstance(flow.send(Answer(error=KeyboardInterrupt())), StopWorker)
+    assert isinstance(next(flow), Release)
+    report = next(flow)
+    assert isinstance(report, Send)
+    assert report.call.operation == "PutJobFailureResult"
+    assert report.call.params["failureDetails"]["message"] == "KeyboardInterrupt"
+    with pytest.raises(StopIteration):
+        flow.send(None)
+    assert counts.snapshot() == WorkerStats(failed=1)
+
+
+def test_a_token_lookup_hanging_past_the_drain_deadline_leaves_its_job_unclaimed(
+    fake: FakeCodePipeline,
+) -> None:
+    """run() does not wait for a lookup past the deadline; the job, never acknowledged, is left alone."""
+    job_id = fake.add_job(PARTNER_ACTION)
+    started, release = threading.Event(), threading.Event()
+
+    def lookup(client_id: str) -> str:
+        started.set()
+        release.wait(10)
+        return fake.client_token(client_id)
+
+    worker = partner_worker(client_of(fake), PARTNER_ACTION, lambda job: None, lookup,
+                            **{**FAST, "drain_timeout": 0.2})
+    runner = Running(worker)
+    assert started.wait(10)
+    began = time.monotonic()
+    runner.stop()
+    assert time.monotonic() - began < 3
+    release.set()
+    wait_until(lambda: settled(worker))
+    assert fake.job(job_id).status == JobStatus.DISPATCHED
+    assert "AcknowledgeThirdPartyJob" not in fake.calls
+    assert worker.stats == WorkerStats(received=1, skipped=1)
