@@ -274,11 +274,9 @@ class Lifecycle:
         job = copy.copy(self)  # this job's view: its counters tell its telemetry how it ended
         job.counts = recorded = _Recorded(self.counts)
         job.recorder = recorder
-        self.telemetry.in_flight(1, action_type_id)
         try:
             yield from job._flow(item)
         finally:
-            self.telemetry.in_flight(-1, action_type_id)
             recorder.end(recorded.outcome or "errors")
 
     def _flow(self, item: Polled) -> Flow:
@@ -563,12 +561,16 @@ class _WorkerBase:
         self._rotation = Rotation(len(targets))
         self._health = HealthState(self.action_type_ids)
         self._telemetry = telemetry()
+        self._telemetry.track_in_flight(self._in_flight_count, self.action_type_ids)
         meta: Any = getattr(client, "meta", None)
         # Reports are checked against the client's own model (botocore's when it has none).
         self._lifecycle = Lifecycle(
             self.options, self._counts, getattr(meta, "service_model", None), lambda: self._stopping,
             self._telemetry,
         )
+
+    def _in_flight_count(self) -> int:
+        return len(self._in_flight)
 
     def health(self) -> Health:
         """The worker's health now: live, ready, the last successful poll, failures, jobs in flight.

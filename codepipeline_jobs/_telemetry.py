@@ -16,7 +16,8 @@ What is emitted (names in OpenTelemetry's semantic-convention style):
   (``error.type`` and an error status when the job failed);
 - metrics: `JOBS` by outcome, `HANDLER_DURATION`, `API_CALL_DURATION` (with
   ``error.type`` when a call failed) and `API_CALL_ERRORS` by operation,
-  `IN_FLIGHT` jobs, and `POLLS` by result (``jobs``, ``empty``, ``error``).
+  `IN_FLIGHT` jobs (observed when metrics are collected: no cost per job), and
+  `POLLS` by result (``jobs``, ``empty``, ``error``).
 
 Never an attribute from a job's configuration, its artifacts or credentials,
 a client token or an exception's message: names, ids and error types only.
@@ -26,10 +27,11 @@ from __future__ import annotations
 
 import contextlib
 import time
+import weakref
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
+    from collections.abc import Callable, Generator, Iterator
 
     from ._models import ActionTypeId, Job, ThirdPartyJobDetails
 
@@ -128,8 +130,12 @@ class Telemetry:
     def api_call(self, operation: str, seconds: float, error: BaseException | None = None) -> None:
         """A CodePipeline call took `seconds` and succeeded, or failed with `error`."""
 
-    def in_flight(self, delta: int, action_type_id: ActionTypeId | None) -> None:
-        """The worker holds `delta` more jobs (or fewer)."""
+    def track_in_flight(self, count: Callable[[], int], action_type_ids: tuple[ActionTypeId, ...]) -> None:
+        """Observe `count` (a worker's bound method: its jobs in flight) whenever metrics are collected.
+
+        Read at collection time, not counted per job: it costs a job nothing. Held weakly, so a
+        worker that is gone is no longer observed.
+        """
 
 
 _NO_JOB = JobTelemetry()
@@ -162,8 +168,8 @@ def _action_attributes(a: ActionTypeId | None) -> dict[str, str]:
 
 
 class _OpenTelemetry(Telemetry):
-    __slots__ = ("api_duration", "api_errors", "handler_duration", "in_flight_jobs", "jobs", "polls", "trace",
-                 "tracer")
+    __slots__ = ("api_duration", "api_errors", "handler_duration", "in_flight_jobs", "jobs", "polls",
+                 "sources", "trace", "tracer")
 
     enabled = True
 
@@ -180,8 +186,9 @@ class _OpenTelemetry(Telemetry):
             API_CALL_DURATION, unit="s", description="How long CodePipeline API calls took")
         self.api_errors = meter.create_counter(
             API_CALL_ERRORS, unit="{error}", description="CodePipeline API calls that failed")
-        self.in_flight_jobs = meter.create_up_down_counter(
-            IN_FLIGHT, unit="{job}", description="Jobs the worker holds")
+        self.sources: list[tuple[weakref.WeakMethod[Callable[[], int]], dict[str, str]]] = []
+        self.in_flight_jobs = meter.create_observable_up_down_counter(
+            IN_FLIGHT, callbacks=[self._observe], unit="{job}", description="Jobs the workers hold")
         self.polls = meter.create_counter(POLLS, unit="{poll}", description="Polls, by result")
 
     def job(self, job_id: str, action_type_id: ActionTypeId | None) -> JobTelemetry:
@@ -203,11 +210,31 @@ class _OpenTelemetry(Telemetry):
             self.api_errors.add(1, attributes)
         self.api_duration.record(seconds, attributes)
 
-    def in_flight(self, delta: int, action_type_id: ActionTypeId | None) -> None:
-        self.in_flight_jobs.add(delta, _action_attributes(action_type_id))
+    def track_in_flight(self, count: Callable[[], int], action_type_ids: tuple[ActionTypeId, ...]) -> None:
+        # a worker of one type is counted under it; a worker of several, under none
+        attributes = _action_attributes(action_type_ids[0]) if len(action_type_ids) == 1 else {}
+        self.sources.append((weakref.WeakMethod(count), attributes))
+
+    def _observe(self, _: Any) -> Iterator[Any]:
+        from opentelemetry.metrics import Observation  # noqa: PLC0415 - imported with the API already
+
+        totals: dict[tuple[tuple[str, str], ...], int] = {}
+        alive: list[tuple[weakref.WeakMethod[Callable[[], int]], dict[str, str]]] = []
+        for method, attributes in list(self.sources):
+            count = method()
+            if count is None:
+                continue
+            alive.append((method, attributes))
+            key = tuple(sorted(attributes.items()))
+            totals[key] = totals.get(key, 0) + count()
+        self.sources[:] = alive
+        for key, total in totals.items():
+            yield Observation(total, dict(key))
 
 
 class _OpenTelemetryJob(JobTelemetry):
+    """One job's spans (when a tracer provider is configured) and metrics."""
+
     __slots__ = ("_action", "_attributes", "_handler", "_handler_started", "_otel", "_report", "_span",
                  "_step")
 
@@ -216,20 +243,31 @@ class _OpenTelemetryJob(JobTelemetry):
         self._action = _action_attributes(action_type_id)
         self._attributes: dict[str, str] = {JOB_ID: job_id, **self._action}
         trace = otel.trace
-        self._span = otel.tracer.start_span(
-            JOB_SPAN, kind=trace.SpanKind.CONSUMER, attributes=self._attributes)
-        self._step: Any = self._child("codepipeline.job.claim")
+        self._span: Any = None
+        self._step: Any = None
+        # No SDK configured (the API's proxy provider): no span at all, only the metrics.
+        if not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+            self._span = otel.tracer.start_span(JOB_SPAN, kind=trace.SpanKind.CONSUMER,
+                                                attributes=self._attributes)
+            self._step = self._child("codepipeline.job.claim")
         self._handler: Any = None
-        self._handler_started = 0.0
+        self._handler_started: float | None = None
         self._report: Any = None
 
     def _child(self, name: str) -> Any:
-        trace = self._otel.trace
-        context = trace.set_span_in_context(self._span)
+        if self._span is None:
+            return None
+        context = self._otel.trace.set_span_in_context(self._span)
         return self._otel.tracer.start_span(name, context=context,
                                              attributes={JOB_ID: self._attributes[JOB_ID]})
 
+    def _error_status(self, span: Any) -> None:
+        trace = self._otel.trace
+        span.set_status(trace.Status(trace.StatusCode.ERROR))
+
     def claimed(self, job: Job | ThirdPartyJobDetails) -> None:
+        if self._span is None:
+            return
         context = job.data.pipeline_context
         named = {
             "codepipeline.pipeline.name": context.pipeline_name if context else None,
@@ -252,26 +290,31 @@ class _OpenTelemetryJob(JobTelemetry):
             self._step = None
 
     def handler_started(self) -> None:
+        self._close_claim()
         self._handler = self._child("codepipeline.job.handler")
         self._handler_started = time.perf_counter()
 
     def handler_ended(self, error: BaseException | None = None, *, stopped: bool = False) -> None:
-        if self._handler is None:
+        if self._handler_started is None:
             return
         seconds = time.perf_counter() - self._handler_started
+        self._handler_started = None
         attributes = dict(self._action)
         if error is not None or stopped:
             kind = "stopped" if stopped else _error_type(error)  # type: ignore[arg-type]  # one is set
             attributes["error.type"] = kind
-            self._handler.set_attribute("error.type", kind)
-            self._handler.set_status(self._otel.trace.Status(self._otel.trace.StatusCode.ERROR))
-        self._handler.end()
-        self._handler = None
+            if self._handler is not None:
+                self._handler.set_attribute("error.type", kind)
+                self._error_status(self._handler)
+        if self._handler is not None:
+            self._handler.end()
+            self._handler = None
         self._otel.handler_duration.record(seconds, attributes)
 
     def report_started(self, kind: str) -> None:
         self._report = self._child("codepipeline.job.report")
-        self._report.set_attribute(OUTCOME, kind)
+        if self._report is not None:
+            self._report.set_attribute(OUTCOME, kind)
 
     def report_ended(self, error: BaseException | None = None) -> None:
         if self._report is None:
@@ -282,6 +325,9 @@ class _OpenTelemetryJob(JobTelemetry):
         self._report = None
 
     def end(self, outcome: str, error: BaseException | None = None) -> None:
+        self._otel.jobs.add(1, {**self._action, OUTCOME: outcome})
+        if self._span is None:
+            return
         self._close_claim(error)
         self.report_ended(error)
         if self._handler is not None:
@@ -291,13 +337,14 @@ class _OpenTelemetryJob(JobTelemetry):
         if outcome in ("failed", "errors"):
             if error is not None:
                 self._span.set_attribute("error.type", _error_type(error))
-            trace = self._otel.trace
-            self._span.set_status(trace.Status(trace.StatusCode.ERROR))
+            self._error_status(self._span)
         self._span.end()
-        self._otel.jobs.add(1, {**self._action, OUTCOME: outcome})
 
     @contextlib.contextmanager
     def current(self) -> Generator[None]:
         span = self._handler if self._handler is not None else self._span
+        if span is None:
+            yield
+            return
         with self._otel.trace.use_span(span, end_on_exit=False):
             yield

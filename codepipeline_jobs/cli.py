@@ -6,7 +6,15 @@ codepipeline-jobs poll --category C --provider P --version V [--owner O] [--max-
 codepipeline-jobs job JOB_ID                             a job's details, as JSON
 codepipeline-jobs execution PIPELINE EXECUTION_ID        a pipeline execution, as JSON
 codepipeline-jobs run MODULE:FUNCTION --category C --provider P --version V [--query K=V] [--max-workers N]
+                  [--drain-timeout S] [--job-timeout S] [--health-port PORT [--health-host HOST]] [--once]
 ```
+
+``run --health-port PORT`` serves ``GET /healthz`` (200 while the worker runs)
+and ``GET /readyz`` (200 while its polls succeed) on 127.0.0.1, or on
+``--health-host``; SIGTERM still drains in-flight jobs and exits 0.
+``--job-timeout`` reports a job as failed when its handler runs longer. A worker
+whose action type does not exist (``ActionTypeNotFoundException`` from every
+poll for up to a minute) stops, and the command exits 1 with one line.
 
 Every command that talks to AWS takes ``--region``, ``--profile`` and
 ``--endpoint-url``. JSON output masks credentials, client tokens and action

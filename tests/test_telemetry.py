@@ -141,6 +141,16 @@ def test_a_job_lost_to_another_worker_ends_its_span_as_skipped() -> None:
     assert dict(root.attributes or {})[OUTCOME] == "skipped"
 
 
+class Holding:
+    """A stand-in for a worker holding `held` jobs."""
+
+    def __init__(self, held: int) -> None:
+        self.held = held
+
+    def count(self) -> int:
+        return self.held
+
+
 def test_polls_api_calls_and_in_flight_are_counted() -> None:
     """Poll results by kind; API call latency by operation, with the error code when one failed."""
     ati = action("MetricBuilder")
@@ -152,8 +162,8 @@ def test_polls_api_calls_and_in_flight_are_counted() -> None:
     tel.api_call("AcknowledgeJob", 0.01)
     tel.api_call("PutJobSuccessResult", 0.02,
                  ClientError({"Error": {"Code": "InternalError", "Message": SECRET_VALUES[0]}}, "P"))
-    tel.in_flight(2, ati)
-    tel.in_flight(-1, ati)
+    holding = Holding(2)
+    tel.track_in_flight(holding.count, (ati,))
     polls = {attrs["codepipeline.poll.result"]: point.value for attrs, point in otel.metric_points(POLLS)
              if attrs.get("codepipeline.action_type.provider") == "MetricBuilder"}
     assert polls == {"jobs": 1, "empty": 1, "error": 1}
@@ -163,7 +173,13 @@ def test_polls_api_calls_and_in_flight_are_counted() -> None:
     assert {"AcknowledgeJob", "PutJobSuccessResult"} <= methods
     held = [point.value for attrs, point in otel.metric_points(IN_FLIGHT)
             if attrs.get("codepipeline.action_type.provider") == "MetricBuilder"]
-    assert held == [1]
+    assert held == [2]
+    holding.held = 0
+    assert [point.value for attrs, point in otel.metric_points(IN_FLIGHT)
+            if attrs.get("codepipeline.action_type.provider") == "MetricBuilder"] == [0]
+    del holding  # a worker that is gone is no longer observed
+    assert not [point for attrs, point in otel.metric_points(IN_FLIGHT)
+                if attrs.get("codepipeline.action_type.provider") == "MetricBuilder"]
     assert SECRET_VALUES[0] not in everything_recorded()
 
 
