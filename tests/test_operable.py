@@ -28,6 +28,7 @@ from codepipeline_jobs import (
     Job,
     JobStatus,
     S3ArtifactLocation,
+    ThirdPartyJobDetails,
     aio,
 )
 from codepipeline_jobs import _health as health_module
@@ -37,8 +38,8 @@ from codepipeline_jobs.artifacts import download_artifact
 from codepipeline_jobs.testing import FakeCodePipeline
 from codepipeline_jobs.worker import Health, JobContext, JobWorker, Outcome, Success, current_job
 from tests import otel
-from tests.conftest import ACTION
-from tests.flavours import Flavour, WorkerLike, client_of, job_worker
+from tests.conftest import ACTION, PARTNER_ACTION
+from tests.flavours import Flavour, WorkerLike, client_of, job_worker, partner_worker
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -478,3 +479,39 @@ def test_credentials_are_renewed_before_use_from_inside_a_handler(
     assert got == [b"source"]
     assert fake.job(job_id).status == JobStatus.SUCCEEDED
     assert fake.calls.count("GetJobDetails") == 1
+
+
+def test_a_partner_worker_of_two_types_renews_with_its_client_token(
+    fake: FakeCodePipeline, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """Partner jobs of two types: both worked; old credentials renewed with GetThirdPartyJobDetails."""
+    monkeypatch.setattr(job_context_module, "RENEW_CREDENTIALS_AFTER", 0.0)
+    partner_v3 = ActionTypeId(category="Test", owner="ThirdParty", provider="Partner", version="3")
+    bucket = "codepipeline-us-east-1-123456789012"
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket=bucket)
+        s3.put_object(Bucket=bucket, Key="p/src/1", Body=b"partner source")
+        location = S3ArtifactLocation(bucket_name=bucket, object_key="p/src/1")
+        artifact = Artifact(name="src", location=ArtifactLocation(type=ArtifactLocationType.S3,
+                                                                  s3_location=location))
+        first = fake.add_job(PARTNER_ACTION, input_artifacts=[artifact])
+        second = fake.add_job(partner_v3, input_artifacts=[artifact])
+        got: list[bytes] = []
+
+        def handler(details: ThirdPartyJobDetails) -> Outcome:
+            got.append(download_artifact(details, "src", tmp_path / details.id).read_bytes())
+            return Success()
+
+        worker = partner_worker(client_of(fake), [PARTNER_ACTION, partner_v3], handler, fake.client_token,
+                                **FAST)
+        runner = Running(worker)
+        try:
+            wait_until(lambda: fake.job(first).status in DONE and fake.job(second).status in DONE)
+        finally:
+            runner.stop()
+    assert got == [b"partner source"] * 2
+    assert fake.job(first).status == JobStatus.SUCCEEDED
+    assert fake.job(second).status == JobStatus.SUCCEEDED
+    # one read to claim each job, one more to renew its credentials before the download
+    assert fake.calls.count("GetThirdPartyJobDetails") == 4
