@@ -160,9 +160,12 @@ class HealthState:
             self._not_found.clear()
 
     def stopping(self) -> None:
-        """The worker was told to stop: it drains (still live), no longer ready."""
-        with self._lock:
-            self._draining = True
+        """The worker was told to stop: it drains (still live), no longer ready.
+
+        Lock-free: `stop` calls it, and may run in a signal handler that interrupted a
+        thread holding the lock.
+        """
+        self._draining = True
 
     def stopped(self) -> None:
         """The poll loop ended (the worker drains or returned): neither live nor ready."""
