@@ -51,6 +51,7 @@ if _typing.TYPE_CHECKING:
     from ._convert import converter, structure, unstructure
     from ._errors import (
         ActionTypeConflictError,
+        ActionTypeNotFoundError,
         CodePipelineJobsError,
         InvalidConfigurationError,
         MalformedResponseError,
@@ -156,6 +157,7 @@ _LAZY: dict[str, str] = {
     "ArtifactLocationTypeName": "._values",
     "ArtifactRevision": "._models",
     "AWSSessionCredentials": "._models",
+    "ActionTypeNotFoundError": "._errors",
     "CodePipelineJobsError": "._errors",
     "converter": "._convert",
     "CurrentRevision": "._models",
@@ -228,6 +230,7 @@ __all__ = [
     "ActionType",
     "ActionTypeConflictError",
     "ActionTypeId",
+    "ActionTypeNotFoundError",
     "ActionTypeSettings",
     "Artifact",
     "ArtifactDetails",
