@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 DEFAULT_PAGE = ROOT / "docs" / "performance.md"
-GROUPS = ("poll", "conversion", "imports", "worker", "artifacts")
+GROUPS = ("poll", "conversion", "imports", "worker", "fleet", "artifacts")
 
 DESCRIPTION = """\
 Run the benchmarks of codepipeline-jobs side by side with their references (raw boto3,
@@ -28,7 +28,8 @@ docs/performance.md with the figures, the goals, how each figure is measured and
 machine they came from.
 
 groups: poll (call overhead), conversion, imports (fresh processes), worker
-(throughput and idle polling), artifacts (a moto server in another process).
+(throughput and idle polling), fleet (two action types, API calls per job, an idle
+fleet, the cost of telemetry), artifacts (a moto server in another process).
 """
 
 EPILOG = """\
@@ -81,12 +82,13 @@ def _help_for_page() -> str:
 def _runners() -> dict[str, Callable[[Sizes], Group]]:
     from .artifacts_bench import bench_artifacts
     from .core_bench import bench_conversion, bench_poll
+    from .fleet_bench import bench_fleet
     from .import_bench import bench_imports
     from .worker_bench import bench_worker
 
     return {
         "poll": bench_poll, "conversion": bench_conversion, "imports": bench_imports,
-        "worker": bench_worker, "artifacts": bench_artifacts,
+        "worker": bench_worker, "fleet": bench_fleet, "artifacts": bench_artifacts,
     }
 
 

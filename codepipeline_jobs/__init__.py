@@ -60,6 +60,7 @@ if _typing.TYPE_CHECKING:
     from ._convert import converter, structure, unstructure
     from ._errors import (
         ActionTypeConflictError,
+        ActionTypeNotFoundError,
         CodePipelineJobsError,
         InvalidConfigurationError,
         MalformedResponseError,
@@ -165,6 +166,7 @@ _LAZY: dict[str, str] = {
     "ArtifactLocationTypeName": "._values",
     "ArtifactRevision": "._models",
     "AWSSessionCredentials": "._models",
+    "ActionTypeNotFoundError": "._errors",
     "CodePipelineJobsError": "._errors",
     "converter": "._convert",
     "CurrentRevision": "._models",
@@ -237,6 +239,7 @@ __all__ = [
     "ActionType",
     "ActionTypeConflictError",
     "ActionTypeId",
+    "ActionTypeNotFoundError",
     "ActionTypeSettings",
     "Artifact",
     "ArtifactDetails",

@@ -14,15 +14,17 @@ import contextvars
 import functools
 import inspect
 import logging
+import math
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ._aio_calls import run as run_call
 from ._aio_signals import signals_stop
+from ._job_context import job_context
 from ._lifecycle import (
     REPORT_GRACE,
-    STOPPED,
     Answer,
     Handle,
     InFlight,
@@ -41,7 +43,7 @@ from ._outcomes import Outcome  # the handler aliases use it at run time
 from ._redact import describe_exception
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from types_aiobotocore_codepipeline import CodePipelineClient
     from typing_extensions import TypedDict, TypeVar, Unpack
@@ -89,6 +91,10 @@ def _resolve(future: asyncio.Future[Answer], answer: Answer, late: Callable[[Ans
         future.set_result(answer)
     elif late is not None:  # the awaiting task was cancelled: the worker stopped waiting
         late(answer)
+
+
+def _late(job: InFlight, answer: Answer) -> None:
+    log_late_result(job.job_id, answer, job.stop_answer.message)
 
 
 def _settle(waiter: asyncio.Future[None]) -> None:
@@ -144,10 +150,12 @@ class _AsyncEngine(_WorkerBase):
                 finally:
                     await self._drain()
         finally:
-            self._running.release()
+            self._end_run()
 
     async def run_once(self) -> int:
         """Poll once for as many jobs as there are free slots and work the batch to its end.
+
+        With several action types, each call polls the next one in turn.
 
         Returns:
             The number of jobs the poll returned (0 when there were none, or
@@ -159,15 +167,19 @@ class _AsyncEngine(_WorkerBase):
         """
         self._loop = asyncio.get_running_loop()
         free = 0 if self._stopping else self._slots.reserve_free()  # so that run() cannot overfill
+        index = self._rotation.next()
         if free < 1:
             return 0
         try:
-            batch = await self._poll(free)
+            batch = await self._poll(free, index)
         except BaseException:
             self._slots.release(free)
             self._wake()
             raise
-        await asyncio.gather(*(self._start(job) for job in self._polled(free, batch, self._loop.time())))
+        tasks = [self._start(job) for job in self._polled(free, batch, self._loop.time(), index)]
+        # every job of the batch to its end, job_timeout watched meanwhile
+        await self._wait_while(lambda: not all(task.done() for task in tasks), math.inf, lambda: False)
+        await asyncio.gather(*tasks)
         return len(batch)
 
     # --- the loop -----------------------------------------------------------------------------
@@ -208,13 +220,31 @@ class _AsyncEngine(_WorkerBase):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while busy() and not interrupted():
+            soonest = self._cancel_expired()
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return
-            await self._wait(min(remaining, 0.5))
+            await self._wait(min(remaining, 0.5, soonest))
 
-    async def _poll(self, size: int) -> list[Job] | list[ThirdPartyJob]:
-        jobs: list[Job] | list[ThirdPartyJob] = await run_call(self.client, self._poll_call(size))
+    def _cancel_expired(self) -> float:
+        """Cancel the handlers past their job_timeout (their jobs are reported as failed).
+
+        Returns the seconds to the next deadline.
+        """
+        expired, soonest = self._expired(time.monotonic())
+        for job in expired:  # a plain handler's thread goes on; its result is discarded
+            job.task.cancel()
+        return soonest
+
+    async def _poll(self, size: int, index: int = 0) -> list[Job] | list[ThirdPartyJob]:
+        call = self._poll_call(size, index)
+        started = time.perf_counter()
+        try:
+            jobs: list[Job] | list[ThirdPartyJob] = await run_call(self.client, call)
+        except Exception as exc:
+            self._api_call_done(call, started, exc)
+            raise
+        self._api_call_done(call, started)
         return jobs
 
     async def _poll_until_stopped(self) -> None:
@@ -223,24 +253,26 @@ class _AsyncEngine(_WorkerBase):
         # reserved never exceed max_concurrency.
         loop = asyncio.get_running_loop()
         while not self._stopping:
+            soonest = self._cancel_expired()
             size, wait = self._slots.next_poll(loop.time())
             if not size:
-                await self._wait(wait)
+                await self._wait(min(wait, soonest))
                 continue
-            task = asyncio.create_task(self._poll_batch(size), name="codepipeline-poll")
+            poll = self._poll_batch(size, self._rotation.next())
+            task = asyncio.create_task(poll, name="codepipeline-poll")
             self._polls.add(task)
             task.add_done_callback(self._polls.discard)
         if self._poll_error is not None:
             raise self._poll_error
 
-    async def _poll_batch(self, size: int) -> None:
+    async def _poll_batch(self, size: int, index: int) -> None:
         loop = asyncio.get_running_loop()
         try:
-            batch = await self._poll(size)
+            batch = await self._poll(size, index)
         except Exception as exc:  # noqa: BLE001 - keep polling through outages
-            self._poll_failed(size, exc, loop.time())
+            self._poll_failed(size, exc, loop.time(), index)
         else:
-            for job in self._polled(size, batch, loop.time()):
+            for job in self._polled(size, batch, loop.time(), index):
                 self._start(job)
         self._wake()
 
@@ -283,12 +315,14 @@ class _AsyncEngine(_WorkerBase):
             while (effect := advance(job.flow, reply, error)) is not None:
                 reply, error = None, None
                 if isinstance(effect, Send):
+                    started = time.perf_counter()
                     try:
                         reply = await run_call(self.client, effect.call)
                     except Exception as exc:  # noqa: BLE001 - the flow decides what it means
                         error = exc
+                    self._api_call_done(effect.call, started, error)
                 elif isinstance(effect, Handle):
-                    reply = await self._handle(job, effect.job)
+                    reply = await self._handle(job, effect)
                 elif isinstance(effect, Release):
                     self._slots.holding.discard(job.job_id)
                     self._wake()
@@ -308,19 +342,23 @@ class _AsyncEngine(_WorkerBase):
             self._slots.holding.discard(job.job_id)
             self._wake()
 
-    async def _handle(self, job: InFlight, target: Job | ThirdPartyJobDetails) -> Answer:
-        """Run the handler; `STOPPED` when the worker stopped waiting for it (and cancelled it)."""
+    async def _handle(self, job: InFlight, effect: Handle) -> Answer:
+        """Run the handler in its job's context; the job's stop answer when the worker stopped waiting.
+
+        The worker cancels a handler it stops waiting for (drain deadline, second signal, job_timeout).
+        """
         stopped = job.stopped
         if stopped:
-            return STOPPED
+            return job.stop_answer
         job.handling = True
         try:
-            answer = await self._user_code(self.handler, target, job)
+            with job_context(self._job_context(job, effect, self._loop)), effect.telemetry.current():
+                answer = await self._user_code(self.handler, effect.job, job)
         finally:
             job.handling = False
         if job.stopped and not answer.stopped:  # it returned even so: too late
-            log_late_result(job.job_id, answer)
-            answer = STOPPED
+            log_late_result(job.job_id, answer, job.stop_answer.message)
+            answer = job.stop_answer
         return answer
 
     async def _user_code(self, function: Any, argument: object, job: InFlight | None = None) -> Answer:
@@ -330,7 +368,7 @@ class _AsyncEngine(_WorkerBase):
         the worker's doing: the answer is `STOPPED`. Any other ``CancelledError`` (raised by the
         handler itself, say) is the handler's error.
         """
-        late = None if job is None else functools.partial(log_late_result, job.job_id)
+        late = None if job is None else functools.partial(_late, job)
         try:
             if _is_coroutine_function(function):
                 answer = Answer(await function(argument))
@@ -342,7 +380,7 @@ class _AsyncEngine(_WorkerBase):
             if job is None or not job.stopped:
                 return Answer(error=exc)
             _uncancel()
-            return STOPPED
+            return job.stop_answer
         except BaseException as exc:  # noqa: BLE001 - user code: every exception is the job's business
             return Answer(error=exc)
         return answer
@@ -379,13 +417,15 @@ class AsyncJobWorker(_AsyncEngine):
 
     Args:
         client: An aiobotocore CodePipeline client, open for as long as the worker runs.
-        action_type_id: The custom action type to work for (owner ``Custom``).
+        action_type_id: The custom action type to work for (owner ``Custom``), or a
+            list of them (polled in turn, sharing the concurrency).
         handler: Called once per claimed job: a coroutine function, awaited in
             the worker's task, or a plain function, run in a thread of the
             worker's own pool (``max_concurrency`` threads) so it cannot block
             the event loop. Returns `Success`, `Continuation`, `Failure` or
             ``None`` (success), or raises (a ``JobFailed`` report).
-        query_param: At most one queryable configuration property and the value jobs must have.
+        query_param: At most one queryable configuration property and the value jobs must have
+            (for every action type, or a mapping from action type to its own).
         max_concurrency: The most jobs claimed and handled at once.
         poll_interval_min: The first delay after an empty poll, in seconds.
         poll_interval_max: The longest delay between polls when idle, in seconds.
@@ -393,6 +433,10 @@ class AsyncJobWorker(_AsyncEngine):
             seconds; the handlers still running then are cancelled (a plain
             handler's thread goes on, its result discarded) and their jobs
             reported as failed.
+        job_timeout: The most seconds a handler may run (none by default): a
+            handler still running then is cancelled (a plain handler's thread
+            goes on, its result discarded and logged) and its job reported as
+            failed, saying so. `current_job` tells the handler the time it has left.
         report_retries: How many more times to try an acknowledge or a report
             that failed with throttling, a 5xx or a dropped connection.
         retry_delay: The ceiling of the first delay between those retries, in seconds.
@@ -421,14 +465,15 @@ class AsyncJobWorker(_AsyncEngine):
     def __init__(
         self,
         client: CodePipelineClient,
-        action_type_id: ActionTypeId,
+        action_type_id: ActionTypeId | Sequence[ActionTypeId],
         handler: AsyncHandler,
         *,
-        query_param: Mapping[str, str] | None = None,
+        query_param: Mapping[str, str] | Mapping[ActionTypeId, Mapping[str, str] | None] | None = None,
         max_concurrency: int = 16,
         poll_interval_min: float = 1.0,
         poll_interval_max: float = 20.0,
         drain_timeout: float = 60.0,
+        job_timeout: float | None = None,
         report_retries: int = 8,
         retry_delay: float = 0.5,
         retry_delay_max: float = 20.0,
@@ -437,7 +482,7 @@ class AsyncJobWorker(_AsyncEngine):
         super().__init__(
             client, action_type_id, handler, query_param=query_param,
             max_workers=max_concurrency, poll_interval_min=poll_interval_min,
-            poll_interval_max=poll_interval_max, drain_timeout=drain_timeout,
+            poll_interval_max=poll_interval_max, drain_timeout=drain_timeout, job_timeout=job_timeout,
             report_retries=report_retries, retry_delay=retry_delay, retry_delay_max=retry_delay_max,
             handle_signals=handle_signals,
         )
@@ -487,7 +532,7 @@ class AsyncThirdPartyJobWorker(_AsyncEngine):
 
     Args:
         client: An aiobotocore CodePipeline client.
-        action_type_id: The partner action type to work for (owner ``ThirdParty``).
+        action_type_id: The partner action type to work for (owner ``ThirdParty``), or a list of them.
         handler: Called once per claimed job with its `ThirdPartyJobDetails`; async or plain,
             as for `AsyncJobWorker`.
         client_token_for: Maps a job's ``clientId`` to its client token; a plain
@@ -497,6 +542,7 @@ class AsyncThirdPartyJobWorker(_AsyncEngine):
         poll_interval_min: See `AsyncJobWorker`.
         poll_interval_max: See `AsyncJobWorker`.
         drain_timeout: See `AsyncJobWorker`.
+        job_timeout: See `AsyncJobWorker`.
         report_retries: See `AsyncJobWorker`.
         retry_delay: See `AsyncJobWorker`.
         retry_delay_max: See `AsyncJobWorker`.
@@ -512,7 +558,7 @@ class AsyncThirdPartyJobWorker(_AsyncEngine):
     def __init__(
         self,
         client: CodePipelineClient,
-        action_type_id: ActionTypeId,
+        action_type_id: ActionTypeId | Sequence[ActionTypeId],
         handler: AsyncPartnerHandler,
         client_token_for: Callable[[str], Awaitable[str] | str],
         *,
@@ -520,6 +566,7 @@ class AsyncThirdPartyJobWorker(_AsyncEngine):
         poll_interval_min: float = 1.0,
         poll_interval_max: float = 20.0,
         drain_timeout: float = 60.0,
+        job_timeout: float | None = None,
         report_retries: int = 8,
         retry_delay: float = 0.5,
         retry_delay_max: float = 20.0,
@@ -528,7 +575,7 @@ class AsyncThirdPartyJobWorker(_AsyncEngine):
         super().__init__(
             client, action_type_id, handler, partner=True, client_token_for=client_token_for,
             max_workers=max_concurrency, poll_interval_min=poll_interval_min,
-            poll_interval_max=poll_interval_max, drain_timeout=drain_timeout,
+            poll_interval_max=poll_interval_max, drain_timeout=drain_timeout, job_timeout=job_timeout,
             report_retries=report_retries, retry_delay=retry_delay, retry_delay_max=retry_delay_max,
             handle_signals=handle_signals,
         )

@@ -26,6 +26,7 @@ from __future__ import annotations
 __all__ = [
     "MASK",
     "ActionTypeConflictError",
+    "ActionTypeNotFoundError",
     "CodePipelineJobsError",
     "InvalidConfigurationError",
     "MalformedResponseError",
@@ -189,3 +190,28 @@ class ActionTypeConflictError(CodePipelineJobsError):
 
     def __reduce__(self) -> tuple[type[ActionTypeConflictError], tuple[str, tuple[str, ...]]]:
         return (type(self), (self.action_type, self.differences))
+
+
+class ActionTypeNotFoundError(CodePipelineJobsError):
+    """A worker's polls kept answering ``ActionTypeNotFoundException``: it stopped.
+
+    CodePipeline has no such action type in the client's account and region (a
+    wrong provider, version or region, or a type deleted or not yet created). A
+    newly created type can take moments to appear, so the worker tries a few
+    times within a minute first. The CLI exits 1 with this message.
+
+    Attributes:
+        action_type: The action type, as ``Category/Owner/Provider/Version``.
+    """
+
+    action_type: str
+
+    def __init__(self, action_type: str) -> None:
+        super().__init__(
+            f"action type {action_type} was not found: CodePipeline kept answering "
+            "ActionTypeNotFoundException (check the provider, the version and the region)"
+        )
+        self.action_type = action_type
+
+    def __reduce__(self) -> tuple[type[ActionTypeNotFoundError], tuple[str]]:
+        return (type(self), (self.action_type,))

@@ -35,18 +35,24 @@ The exactly-once rules:
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import threading
+import time
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ._calls import Calls
+from ._health import Health, HealthState
+from ._job_context import JobContext, renewer
 from ._models import Job, ThirdPartyJob
 from ._outcomes import Failure
-from ._redact import job_secrets
-from ._rules import validate_custom_owner, validate_query_param, validate_third_party_owner
+from ._poll_targets import Rotation, poll_targets
+from ._redact import describe_exception, job_secrets
+from ._telemetry import JobTelemetry, Telemetry, telemetry
 from ._worker_core import (
     STOPPED_MESSAGE,
+    TIMED_OUT_MESSAGE,
     Claimed,
     Counts,
     Options,
@@ -68,7 +74,7 @@ from ._worker_core import (
     stopped_message,
     token_lookup_failed,
 )
-from ._worker_retry import next_delay
+from ._worker_retry import error_code, next_delay
 
 if TYPE_CHECKING:
     import signal
@@ -76,6 +82,7 @@ if TYPE_CHECKING:
 
     from ._calls import Call
     from ._models import ActionTypeId, ThirdPartyJobDetails
+    from ._poll_targets import ActionTypes, QueryParams
     from ._values import JobStatus
     from ._worker_core import JobLog, ReportKind, WorkerStats
 
@@ -133,12 +140,21 @@ class Sleep:
 
 
 class Handle:
-    """Effect: run the handler on `job`; answered with an `Answer`."""
+    """Effect: run the handler on `job`; answered with an `Answer`.
 
-    __slots__ = ("job",)
+    `client_token` is a partner job's (for the handler's `JobContext`); `telemetry` is the
+    job's, whose handler span the driver makes current while the handler runs.
+    """
 
-    def __init__(self, job: Job | ThirdPartyJobDetails) -> None:
+    __slots__ = ("client_token", "job", "telemetry")
+
+    def __init__(
+        self, job: Job | ThirdPartyJobDetails, client_token: str | None = None,
+        telemetry: JobTelemetry | None = None,
+    ) -> None:
         self.job = job
+        self.client_token = client_token
+        self.telemetry = telemetry if telemetry is not None else JobTelemetry()
 
 
 class LookUpToken:
@@ -170,20 +186,30 @@ Flow: TypeAlias = "Generator[Effect, Any, None]"
 
 
 class Answer:
-    """What user code did: returned `value`, raised `error`, or was `stopped` before it finished."""
+    """What user code did: returned `value`, raised `error`, or was `stopped` before it finished.
 
-    __slots__ = ("error", "stopped", "value")
+    A stopped handler's job is reported as failed with `message` (`STOPPED_MESSAGE` by default).
+    """
+
+    __slots__ = ("error", "message", "stopped", "value")
 
     def __init__(
-        self, value: object = None, error: BaseException | None = None, *, stopped: bool = False
+        self, value: object = None, error: BaseException | None = None, *, stopped: bool = False,
+        message: str = STOPPED_MESSAGE,
     ) -> None:
         self.value = value
         self.error = error
         self.stopped = stopped
+        self.message = message
 
 
 #: An `Answer` for a handler the worker stopped waiting for.
 STOPPED = Answer(stopped=True)
+
+
+def timed_out(job_timeout: float) -> Answer:
+    """The `Answer` for a handler still running at its ``job_timeout``."""
+    return Answer(stopped=True, message=TIMED_OUT_MESSAGE.format(job_timeout))
 
 
 def polled_job_id(item: Polled) -> str:
@@ -201,6 +227,23 @@ def poll_call(
     return Calls.poll_for_jobs(action_type_id, max_batch_size=max_batch_size, query_param=query_param)
 
 
+class _Recorded(Counts):
+    """A job's view of the worker's counters: forwards every count, remembers how the job ended."""
+
+    def __init__(self, counts: Counts) -> None:  # the worker's counters hold the counts
+        self.counts = counts
+        self.outcome: str | None = None
+
+    def add(self, name: str, by: int = 1) -> None:
+        """Count `name` in the worker's counters; it is how this job ended."""
+        self.outcome = name
+        self.counts.add(name, by)
+
+    def snapshot(self) -> WorkerStats:
+        """The worker's counters."""
+        return self.counts.snapshot()
+
+
 class Lifecycle:
     """The steps every job of one worker goes through; `flow` makes the generator of one job.
 
@@ -209,10 +252,12 @@ class Lifecycle:
         counts: The worker's counters.
         service_model: What reports are checked against (the client's model).
         stopping: Whether the worker is stopping (jobs are then left unclaimed).
+        telemetry: What the jobs emit (nothing by default).
     """
 
     def __init__(
-        self, options: Options, counts: Counts, service_model: Any, stopping: Callable[[], bool]
+        self, options: Options, counts: Counts, service_model: Any, stopping: Callable[[], bool],
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.options = options
         self.counts = counts
@@ -221,8 +266,23 @@ class Lifecycle:
         #: The configuration properties declared secret, when the worker serves a `CustomAction`:
         #: only their values are masked. ``None``: every configuration value is.
         self.secret_properties: frozenset[str] | None = None
+        self.telemetry = telemetry if telemetry is not None else Telemetry()
+        self.recorder = JobTelemetry()
 
-    def flow(self, item: Polled) -> Flow:
+    def flow(self, item: Polled, action_type_id: ActionTypeId | None = None) -> Flow:
+        """The life of the polled job `item` (of `action_type_id`), told to the telemetry as it goes."""
+        if action_type_id is None and isinstance(item, Job):
+            action_type_id = item.data.action_type_id
+        recorder = self.telemetry.job(polled_job_id(item), action_type_id)
+        job = copy.copy(self)  # this job's view: its counters tell its telemetry how it ended
+        job.counts = recorded = _Recorded(self.counts)
+        job.recorder = recorder
+        try:
+            yield from job._flow(item)
+        finally:
+            recorder.end(recorded.outcome or "errors")
+
+    def _flow(self, item: Polled) -> Flow:
         """The life of the polled job `item`: claim, handle, report; every end counted once."""
         job_id = polled_job_id(item)
         log = job_log(job_id, item.data if isinstance(item, Job) else None)
@@ -301,8 +361,11 @@ class Lifecycle:
         job = claimed.job
         log = job_log(job.id, job.data)
         secrets = claimed.secrets()
+        self.recorder.claimed(job)
         log.info("started")
-        answer: Answer = yield Handle(job)
+        self.recorder.handler_started()
+        answer: Answer = yield Handle(job, claimed.client_token, self.recorder)
+        self.recorder.handler_ended(answer.error, stopped=answer.stopped)
         if answer.error is not None and (stop := _stop_reason(answer.error, "the handler")):
             yield StopWorker(stop)  # no new jobs from now on; this one is still reported
         yield Release()
@@ -317,8 +380,8 @@ class Lifecycle:
     def _report_of(self, answer: Answer, claimed: Claimed[Any], log: JobLog) -> tuple[Call[None], ReportKind]:
         outcome: object
         if answer.stopped:
-            log.warning("%s; reporting a failure", STOPPED_MESSAGE)
-            outcome = Failure(STOPPED_MESSAGE)
+            log.warning("%s; reporting a failure", answer.message)
+            outcome = Failure(answer.message)
         elif answer.error is not None:
             outcome = failure_from_exception(claimed, answer.error, log)
         else:
@@ -335,11 +398,14 @@ class Lifecycle:
             nonlocal attempts
             attempts += 1
 
+        self.recorder.report_started(kind)
         try:
             yield from self._attempts(call, log, "report", secrets, counted)
         except Exception as exc:  # noqa: BLE001 - logged and counted; the worker goes on
+            self.recorder.report_ended(exc)
             report_failed(exc, attempts=attempts, kind=kind, log=log, secrets=secrets, counts=self.counts)
             return
+        self.recorder.report_ended()
         log.info("%s", kind)
         self.counts.add(kind)
 
@@ -375,12 +441,15 @@ def _stop_reason(error: BaseException, where: str) -> str | None:
 class InFlight:
     """One job a worker is working on: its flow, whether its handler runs, whether it was stopped.
 
-    A driver sets `handling` while the handler runs; the worker sets `stopped` when it stops
-    waiting for the job (drain deadline, second signal). ``lock`` guards both for the threaded
-    worker (the asyncio worker touches them from its loop only); ``task`` is the asyncio task.
+    A driver sets `handling` while the handler runs (and its `deadline`, on the monotonic
+    clock, with ``job_timeout``); the worker sets `stopped` when it stops waiting for the job
+    (drain deadline, second signal, job_timeout), with the `stop_answer` its flow then gets.
+    ``lock`` guards those for the threaded worker (the asyncio worker touches them from its loop
+    only); ``task`` is the asyncio task.
     """
 
-    __slots__ = ("flow", "handling", "job_id", "lock", "looking_up", "stopped", "task")
+    __slots__ = ("deadline", "flow", "handling", "job_id", "lock", "looking_up", "stop_answer", "stopped",
+                 "task")
 
     def __init__(self, job_id: str, flow: Flow) -> None:
         self.job_id = job_id
@@ -389,6 +458,8 @@ class InFlight:
         #: In the user's token lookup: not claimed yet, so not waited for once the drain ends.
         self.looking_up = False
         self.stopped = False
+        self.stop_answer = STOPPED
+        self.deadline: float | None = None
         self.lock = threading.Lock()
         self.task: Any = None
 
@@ -401,7 +472,7 @@ def call_user(function: Callable[[Any], Any], argument: object) -> Answer:
         return Answer(error=exc)
 
 
-def log_late_result(job_id: str, answer: Answer) -> None:
+def log_late_result(job_id: str, answer: Answer, message: str = STOPPED_MESSAGE) -> None:
     """Log a handler that finished after the worker stopped waiting: its result is discarded."""
     what = (
         f"raised {type(answer.error).__name__}" if answer.error is not None
@@ -409,7 +480,7 @@ def log_late_result(job_id: str, answer: Answer) -> None:
     )
     job_log(job_id).warning(
         "the handler %s after the worker had stopped waiting for it; the result is discarded "
-        "(the job was reported as failed: %s)", what, STOPPED_MESSAGE,
+        "(the job was reported as failed: %s)", what, message,
     )
 
 
@@ -436,44 +507,46 @@ class _WorkerBase:
     jobs, and what stopping means.
 
     Raises:
-        TypeError: `action_type_id` is not an `ActionTypeId`, or the handler
-            (or the token lookup) cannot be called.
+        TypeError: `action_type_id` is neither an `ActionTypeId` nor a list of
+            them, or the handler (or the token lookup) cannot be called.
         NotCustomActionError: A custom worker's action type is not owned by ``Custom``.
         NotThirdPartyActionError: A partner worker's action type is not owned by ``ThirdParty``.
         ValidationError: `query_param` breaks the API's rules.
-        ValueError: An option is out of range.
+        ValueError: An option is out of range, or the list of action types is empty or
+            names one twice.
     """
 
     def __init__(
         self,
         client: Any,
-        action_type_id: ActionTypeId,
+        action_type_id: ActionTypes,
         handler: Callable[[Any], Any],
         *,
         partner: bool = False,
-        query_param: Mapping[str, str] | None = None,
+        query_param: QueryParams = None,
         client_token_for: Callable[[str], Any] | None = None,
         handle_signals: bool = True,
         **tuning: Any,
     ) -> None:
-        check_worker_arguments(action_type_id, handler, client_token_for if partner else callable)
-        if partner:
-            validate_third_party_owner(action_type_id)
-        else:
-            validate_custom_owner(action_type_id)
-            validate_query_param(query_param)
+        targets = poll_targets(action_type_id, query_param, partner=partner)
+        check_worker_arguments(targets[0].action_type_id, handler,
+                               client_token_for if partner else callable)
         #: The worker's tuning, checked.
         self.options = Options(**tuning)
         #: The client the worker calls CodePipeline with.
         self.client = client
-        #: The action type the worker works for.
-        self.action_type_id = action_type_id
+        #: The action types the worker works for (polled in turn), with their query parameters.
+        self.targets = targets
+        #: The action types the worker works for, in the order given.
+        self.action_type_ids = tuple(target.action_type_id for target in targets)
+        #: The (first) action type the worker works for.
+        self.action_type_id = targets[0].action_type_id
         #: What is run once per claimed job.
         self.handler = handler
         #: A partner worker's lookup of client tokens (``None`` for a custom action worker).
         self.client_token_for = client_token_for
-        #: The queryable configuration property jobs must have, if any.
-        self.query_param = dict(query_param) if query_param is not None else None
+        #: The queryable configuration property jobs of the (first) action type must have, if any.
+        self.query_param = targets[0].query_param
         #: Whether SIGTERM and SIGINT stop `run` when it runs in the main thread.
         self.handle_signals = handle_signals
         self._partner = partner
@@ -488,11 +561,28 @@ class _WorkerBase:
         # slot while it is claimed and handled; its report goes on after the slot is freed, so
         # the next poll overlaps the report. Draining waits for every job here, reports included.
         self._in_flight: dict[str, InFlight] = {}
+        self._rotation = Rotation(len(targets))
+        self._health = HealthState(self.action_type_ids)
+        self._telemetry = telemetry()
+        self._telemetry.track_in_flight(self._in_flight_count, self.action_type_ids)
         meta: Any = getattr(client, "meta", None)
         # Reports are checked against the client's own model (botocore's when it has none).
         self._lifecycle = Lifecycle(
-            self.options, self._counts, getattr(meta, "service_model", None), lambda: self._stopping
+            self.options, self._counts, getattr(meta, "service_model", None), lambda: self._stopping,
+            self._telemetry,
         )
+
+    def _in_flight_count(self) -> int:
+        return len(self._in_flight)
+
+    def health(self) -> Health:
+        """The worker's health now: live, ready, the last successful poll, failures, jobs in flight.
+
+        Thread-safe: read it from a health server's thread, say. Live from the start of
+        `run` until it returns; ready while the last poll succeeded (and the worker is not
+        stopping).
+        """
+        return self._health.snapshot(in_flight=len(self._in_flight))
 
     @property
     def stats(self) -> WorkerStats:
@@ -511,6 +601,7 @@ class _WorkerBase:
         Jobs polled but not yet acknowledged are left for other workers.
         """
         self._stopping = True
+        self._health.stopping()
         self._wake_from_anywhere()
 
     def on_signal(self, sig: signal.Signals) -> None:
@@ -539,36 +630,110 @@ class _WorkerBase:
     # --- what both runtimes do alike ------------------------------------------------------------
 
     def _begin_run(self, unit: str) -> None:
-        """Take the worker for `run`; log that it started."""
+        """Take the worker for `run`; log that it started; live from now on."""
         if not self._running.acquire(blocking=False):
             message = "this worker is already running"
             raise RuntimeError(message)
-        logger.info("%s", started_message(self.action_type_id, self.options.max_workers, unit))
+        for ati in self.action_type_ids:
+            logger.info("%s", started_message(ati, self.options.max_workers, unit))
+        self._health.started()
 
-    def _poll_call(self, size: int) -> Call[Any]:
-        """The poll for at most `size` jobs."""
-        return poll_call(self.action_type_id, size, self.query_param, partner=self._partner)
+    def _end_run(self) -> None:
+        """`run` returns: no longer live; the worker can run again."""
+        self._health.stopped()
+        self._running.release()
 
-    def _polled(self, size: int, batch: list[Any], now: float) -> list[InFlight]:
-        """A poll for `size` slots returned `batch`: count it and make its jobs (to start now)."""
+    def _poll_call(self, size: int, index: int = 0) -> Call[Any]:
+        """The poll for at most `size` jobs of the action type `index`."""
+        target = self.targets[index]
+        return poll_call(target.action_type_id, size, target.query_param, partner=self._partner)
+
+    def _polled(self, size: int, batch: list[Any], now: float, index: int = 0) -> list[InFlight]:
+        """A poll of the type `index` for `size` slots returned `batch`: count it, make its jobs."""
         self._counts.add("received", len(batch))
-        self._slots.polled(size, len(batch), now)
-        return [self._job(item) for item in batch]
+        self._slots.polled(size, len(batch), now, round_done=self._rotation.polled(len(batch)))
+        self._telemetry.poll(self.action_type_ids[index], len(batch))
+        if self._health.poll_succeeded(index):
+            logger.info("polls succeed again: the worker is ready")
+        return [self._job(item, index) for item in batch]
 
-    def _job(self, item: Polled) -> InFlight:
+    def _job(self, item: Polled, index: int = 0) -> InFlight:
         """A polled job, holding a slot, about to start."""
-        job = InFlight(polled_job_id(item), self._lifecycle.flow(item))
+        job = InFlight(polled_job_id(item), self._lifecycle.flow(item, self.action_type_ids[index]))
         self._slots.holding.add(job.job_id)
         return job
 
-    def _poll_failed(self, size: int, exc: Exception, now: float) -> None:
-        """A poll raised `exc`: back off and log, or stop when the request can never work."""
+    def _poll_failed(self, size: int, exc: Exception, now: float, index: int = 0) -> None:
+        """A poll raised `exc`: back off and log (a refusal once), or stop when it can never work."""
         delay = self._slots.poll_failed(size, exc, now)
+        self._telemetry.poll(self.action_type_ids[index], None, exc)
         if delay is None:  # our request is wrong: it will never work
             self._poll_error = exc
             self.stop()
+            return
+        verdict = self._health.poll_failed(exc, index)
+        if verdict == "stop":
+            self._counts.add("poll_errors")
+            self._poll_error = self._health.stop_error
+            logger.error("%s; stopping", self._poll_error)
+            self.stop()
+        elif verdict == "refused":
+            self._counts.add("poll_errors")
+            logger.error(
+                "poll refused (%s): not ready until a poll succeeds; check the worker's IAM "
+                "permissions (codepipeline:PollForJobs, AcknowledgeJob, PutJob*Result) and "
+                "credentials; polling on (this is logged once)", describe_exception(exc),
+            )
+        elif verdict == "refused_again":
+            self._counts.add("poll_errors")
+            logger.debug("poll refused again (%s); next poll in %.1f s", error_code(exc), delay)
         else:
             log_poll_failure(exc, delay, self._counts)
+
+    def _api_call_done(self, call: Call[Any], started: float, error: BaseException | None = None) -> None:
+        """Tell the telemetry that `call`, sent at `started` (``time.perf_counter``), ended."""
+        if self._telemetry.enabled:
+            self._telemetry.api_call(call.operation, time.perf_counter() - started, error)
+
+    def _job_context(self, job: InFlight, effect: Handle, loop: Any = None) -> JobContext:
+        """The `JobContext` a handler runs in (see `current_job`); starts its `job_timeout`."""
+        target = effect.job
+        timeout = self.options.job_timeout
+        deadline = time.monotonic() + timeout if timeout is not None else None
+        with job.lock:
+            job.deadline = deadline
+        return JobContext(
+            target, client=self.client, logger=job_log(target.id, target.data),
+            client_token=effect.client_token, deadline=deadline,
+            renew=renewer(self.client, target, effect.client_token, loop),
+        )
+
+    def _expired(self, now: float) -> tuple[list[InFlight], float]:
+        """The jobs whose handlers ran past their `job_timeout` (taken over); seconds to the next deadline.
+
+        Each is marked stopped with a timed-out answer: its flow reports it as failed, and its
+        handler's late result is discarded.
+        """
+        timeout = self.options.job_timeout
+        if timeout is None:
+            return [], math.inf
+        expired: list[InFlight] = []
+        soonest = math.inf
+        for job in list(self._in_flight.values()):
+            with job.lock:
+                if job.deadline is None or job.stopped or not job.handling:
+                    continue
+                if job.deadline > now:
+                    soonest = min(soonest, job.deadline - now)
+                    continue
+                job.stopped = True
+                job.stop_answer = timed_out(timeout)
+            job_log(job.job_id).warning(
+                "the handler is still running after job_timeout (%g s); reporting the job as failed",
+                timeout,
+            )
+            expired.append(job)
+        return expired, soonest
 
     def _owing(self) -> list[str]:
         """The jobs in flight that may still be claimed or owe a report (not stuck in a lookup)."""

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "STOPPED_MESSAGE",
+    "TIMED_OUT_MESSAGE",
     "Claimed",
     "Counts",
     "JobLog",
@@ -74,6 +75,8 @@ ReportKind: TypeAlias = Literal["succeeded", "failed", "continued"]
 
 #: The failure a job still running at the drain deadline (or a second signal) is reported with.
 STOPPED_MESSAGE = "the worker stopped before the job finished"
+#: The failure a job whose handler is still running at its ``job_timeout`` is reported with.
+TIMED_OUT_MESSAGE = "the handler did not finish within the worker's job_timeout of {:g} s"
 _CANNOT_REPORT = "the job handler returned an outcome that cannot be reported"
 
 
@@ -137,6 +140,7 @@ class Options:
     report_retries: int
     retry_delay: float
     retry_delay_max: float
+    job_timeout: float | None = None
     concurrency_option: str = "max_workers"
 
     def __attrs_post_init__(self) -> None:
@@ -151,6 +155,11 @@ class Options:
             or self.retry_delay_max < self.retry_delay
         ):
             message = "drain_timeout, report_retries and retry delays must be >= 0 (delay <= delay max)"
+            raise ValueError(message)
+        if self.job_timeout is not None and (
+            isinstance(self.job_timeout, bool) or not self.job_timeout > 0  # pyright: ignore[reportUnnecessaryIsInstance]
+        ):
+            message = f"job_timeout must be a number of seconds > 0 (or None), got {self.job_timeout!r}"
             raise ValueError(message)
 
     def idle_backoff(self) -> Backoff:
@@ -208,9 +217,15 @@ class Slots:
         """Give back `size` slots reserved with `reserve_free`."""
         self.reserved -= size
 
-    def polled(self, size: int, received: int, now: float) -> None:
-        """A poll for `size` slots returned `received` jobs (which the caller then holds)."""
+    def polled(self, size: int, received: int, now: float, *, round_done: bool = True) -> None:
+        """A poll for `size` slots returned `received` jobs (which the caller then holds).
+
+        An empty poll backs off only when `round_done`: every action type of the worker was
+        polled empty in turn (a worker of several types polls the next one at once).
+        """
         self.reserved -= size
+        if not received and not round_done:
+            return
         if received:
             self.idle.reset()
             self.idle_until = 0.0
@@ -239,7 +254,11 @@ def log_poll_failure(exc: Exception, delay: float, counts: Counts) -> None:
 
 
 class JobLog(logging.LoggerAdapter):  # type: ignore[type-arg]  # generic only in typeshed
-    """Prefixes messages with the job and adds ``job_id``, ``pipeline``, ``stage``, ``action``."""
+    """Prefixes messages with the job; adds ``job_id``, ``pipeline``, ``stage``, ``action``, ...
+
+    The record attributes ``pipeline_execution_id`` and ``action_execution_id`` are set too
+    (``None`` when the job does not say), for structured (JSON) logs.
+    """
 
     def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
         extra: Mapping[str, object] = self.extra or {}
@@ -257,6 +276,8 @@ def job_log(job_id: str, data: JobData | ThirdPartyJobData | None = None) -> Job
         "pipeline": context.pipeline_name if context else None,
         "stage": context.stage.name if context and context.stage else None,
         "action": context.action.name if context and context.action else None,
+        "pipeline_execution_id": context.pipeline_execution_id if context else None,
+        "action_execution_id": context.action.action_execution_id if context and context.action else None,
     }
     return JobLog(logger, extra)
 

@@ -76,6 +76,7 @@ from ._archive import (
     zip_directory,
 )
 from ._calls import get_job_details, get_third_party_job_details
+from ._job_context import context_for
 from ._models import Artifact, Job, JobDetails, ThirdPartyJobDetails
 from ._redact import job_secrets, scrub
 
@@ -368,13 +369,23 @@ def _with_credentials(
     codepipeline_client: CodePipelineClient | None,
     client_token: str | None,
 ) -> _T:
-    """Run `operation` with a client for the job; on refused credentials renew them once."""
+    """Run `operation` with a client for the job; on refused credentials renew them once.
+
+    Inside a worker's handler, the job's context renews them before use once they are old,
+    and after a refusal when no `codepipeline_client` is given.
+    """
+    context = context_for(job)
+    if context is not None:
+        job = context.usable(job)
     try:
         return operation(artifact_s3_client(job, session=session), job)
     except ClientError as exc:
         code = _code(exc)
         if code not in _EXPIRED and code not in _MAYBE_EXPIRED:
             raise
+        if codepipeline_client is None and context is not None and context.can_renew():
+            logger.info("artifact credentials of job %s refused (%s); fetching fresh ones", job.id, code)
+            return _with_fresh(job, context.renewed(job), operation, session)
         if codepipeline_client is None:
             msg = (
                 f"S3 refused the artifact credentials of job {job.id} ({code}): they may have expired. "
@@ -382,7 +393,14 @@ def _with_credentials(
             )
             raise ArtifactCredentialsError(scrub(msg, job_secrets(job)), code) from exc
         logger.info("artifact credentials of job %s refused (%s); fetching fresh ones", job.id, code)
-    fresh = _refreshed(job, codepipeline_client, client_token)
+    return _with_fresh(job, _refreshed(job, codepipeline_client, client_token), operation, session)
+
+
+def _with_fresh(
+    job: AnyJob, fresh: AnyJob, operation: Callable[[S3Client, AnyJob], _T],
+    session: boto3.session.Session | None,
+) -> _T:
+    """Run `operation` again with the renewed `fresh` job; a second refusal is final."""
     try:
         return operation(artifact_s3_client(fresh, session=session), fresh)
     except ClientError as exc:

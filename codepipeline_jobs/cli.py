@@ -6,11 +6,19 @@ codepipeline-jobs poll --category C --provider P --version V [--owner O] [--max-
 codepipeline-jobs job JOB_ID                             a job's details, as JSON
 codepipeline-jobs execution PIPELINE EXECUTION_ID        a pipeline execution, as JSON
 codepipeline-jobs run MODULE:FUNCTION --category C --provider P --version V [--query K=V] [--max-workers N]
+                  [--drain-timeout S] [--job-timeout S] [--health-port PORT [--health-host HOST]] [--once]
 codepipeline-jobs action-type register MODULE:OBJECT [--dry-run] [--tag K=V]  register it unless registered
 codepipeline-jobs action-type list [--owner O]             the action types of the account, as JSON
 codepipeline-jobs action-type delete CATEGORY PROVIDER VERSION --yes
 codepipeline-jobs action-type policy MODULE:OBJECT [--region R] [--account-id A]  IAM policies, as JSON
 ```
+
+``run --health-port PORT`` serves ``GET /healthz`` (200 while the worker runs)
+and ``GET /readyz`` (200 while its polls succeed) on 127.0.0.1, or on
+``--health-host``; SIGTERM still drains in-flight jobs and exits 0.
+``--job-timeout`` reports a job as failed when its handler runs longer. A worker
+whose action type does not exist (``ActionTypeNotFoundException`` from every
+poll for up to a minute) stops, and the command exits 1 with one line.
 
 Every command that talks to AWS takes ``--region``, ``--profile`` and
 ``--endpoint-url``. JSON output masks credentials, client tokens and action
@@ -53,6 +61,7 @@ from ._calls import run as send
 from ._configuration import CustomAction
 from ._convert import unstructure
 from ._errors import CodePipelineJobsError, ValidationError
+from ._health import DEFAULT_HEALTH_HOST
 from ._models import ActionType, ActionTypeId, ExecutionDetails, Tag
 from ._redact import install_log_redaction, job_secrets, scrub
 from ._values import ActionCategory, ActionOwner, ValueSet
@@ -63,6 +72,7 @@ if TYPE_CHECKING:
 
     from mypy_boto3_codepipeline import CodePipelineClient
 
+    from ._health_server import HealthServer
     from ._models import Job
 
 __all__ = ["main"]
@@ -238,6 +248,35 @@ def _seconds(text: str) -> float:
         value = math.nan
     if not (math.isfinite(value) and value >= 0):
         message = f"must be a number of seconds >= 0, got {_shown(text)}"
+        raise argparse.ArgumentTypeError(message)
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 65535:
+        message = f"must be a TCP port number from 1 to 65535, got {_shown(text)}"
+        raise argparse.ArgumentTypeError(message)
+    return value
+
+
+def _host(text: str) -> str:
+    if not text.strip() or any(c.isspace() for c in text):
+        message = f"must be an address to listen on, e.g. 127.0.0.1 or 0.0.0.0, got {_shown(text)}"
+        raise argparse.ArgumentTypeError(message)
+    return text
+
+
+def _timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        message = f"must be a number of seconds > 0, got {_shown(text)}"
         raise argparse.ArgumentTypeError(message)
     return value
 
@@ -424,6 +463,14 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="threads, hence jobs worked on at once (default 4)")
     run.add_argument("--drain-timeout", type=_seconds, default=60.0, metavar="SECONDS",
                      help="how long to wait for in-flight jobs when stopping (default 60)")
+    run.add_argument("--job-timeout", type=_timeout, default=None, metavar="SECONDS",
+                     help="report a job as failed when its handler runs longer than this (default: none)")
+    run.add_argument("--health-port", type=_port, default=None, metavar="PORT",
+                     help="serve GET /healthz (200 while the worker runs) and /readyz (200 while its "
+                     "polls succeed) on this port")
+    run.add_argument("--health-host", type=_host, default=DEFAULT_HEALTH_HOST, metavar="HOST",
+                     help=f"the address of the health endpoints (default {DEFAULT_HEALTH_HOST}; 0.0.0.0 "
+                     "for probes from outside a container)")
     run.add_argument("--once", action="store_true",
                      help="poll once, work that batch, then exit (for cron-style runs)")
     run.add_argument("--log-level", default="INFO", type=_log_level, metavar="LEVEL",
@@ -563,10 +610,10 @@ def _run(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
         worker: JobWorker | ThirdPartyJobWorker = (
             ThirdPartyJobWorker(
                 the_client, action, handler, token_for, max_workers=args.max_workers,
-                drain_timeout=args.drain_timeout,
+                drain_timeout=args.drain_timeout, job_timeout=args.job_timeout,
             ) if token_for is not None else JobWorker(
                 the_client, action, handler, query_param=args.query, max_workers=args.max_workers,
-                drain_timeout=args.drain_timeout,
+                drain_timeout=args.drain_timeout, job_timeout=args.job_timeout,
             )
         )
     except ValidationError:
@@ -580,7 +627,10 @@ def _run(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
     package_logger.addHandler(log_handler)
     previous_level = package_logger.level
     package_logger.setLevel(args.log_level)
+    health = None
     try:
+        if args.health_port is not None:
+            health = _listen(worker, args.health_port, args.health_host)
         if args.once:
             worker.run_once()
         else:
@@ -591,9 +641,27 @@ def _run(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
             stats.succeeded, stats.failed, stats.continued, stats.skipped, stats.errors,
         )
     finally:
+        if health is not None:
+            health.close()
         package_logger.removeHandler(log_handler)
         package_logger.setLevel(previous_level)
     return 0
+
+
+class _RunError(CodePipelineJobsError):
+    """The worker could not start (exit code 1); the message starts with the flag."""
+
+
+def _listen(worker: JobWorker | ThirdPartyJobWorker, port: int, host: str) -> HealthServer:
+    """The worker's health server, started; a port that cannot be listened on is one line and exit 1."""
+    from ._health_server import HealthServer  # noqa: PLC0415 - http.server only when asked for
+
+    server = HealthServer(worker.health, port=port, host=host)
+    try:
+        return server.start()
+    except OSError as exc:
+        message = f"--health-port: cannot listen on {host}:{port}: {exc.strerror or exc}"
+        raise _RunError(message) from None
 
 
 # --- demo -----------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import signal
 import threading
 import time
@@ -52,9 +53,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ._calls import run as run_call
+from ._health import Health
+from ._job_context import JobContext, current_job, job_context
 from ._lifecycle import (
     REPORT_GRACE,
-    STOPPED,
     Answer,
     Handle,
     InFlight,
@@ -74,13 +76,14 @@ from ._redact import describe_exception
 from ._worker_core import WorkerStats
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Mapping
+    from collections.abc import Generator, Mapping, Sequence
     from types import FrameType
 
     from mypy_boto3_codepipeline import CodePipelineClient
     from typing_extensions import TypedDict, TypeVar, Unpack
 
     from ._configuration import CustomAction
+    from ._health_server import HealthServer
     from ._models import ActionTypeId
 
     _C = TypeVar("_C")
@@ -99,12 +102,16 @@ __all__ = [
     "Continuation",
     "Failure",
     "Handler",
+    "Health",
+    "HealthServer",
+    "JobContext",
     "JobWorker",
     "Outcome",
     "PartnerHandler",
     "Success",
     "ThirdPartyJobWorker",
     "WorkerStats",
+    "current_job",
 ]
 
 logger = logging.getLogger("codepipeline_jobs.worker")
@@ -150,10 +157,12 @@ class _Engine(_WorkerBase):
                 finally:
                     self._drain()
         finally:
-            self._running.release()
+            self._end_run()
 
     def run_once(self) -> int:
         """Poll once for as many jobs as there are threads and work the batch to its end.
+
+        With several action types, each call polls the next one in turn.
 
         Returns:
             The number of jobs the poll returned (0 when there were none, or
@@ -165,25 +174,37 @@ class _Engine(_WorkerBase):
         """
         with self._capacity:  # reserved, so that a running run() cannot overfill the slots
             free = 0 if self._stopping else self._slots.reserve_free()
+            index = self._rotation.next()
         if free < 1:
             return 0
         try:
-            batch = self._poll(free)
+            batch = self._poll(free, index)
         except BaseException:
             with self._capacity:
                 self._slots.release(free)
                 self._capacity.notify_all()
             raise
         with self._capacity:
-            threads = [self._start(job) for job in self._polled(free, batch, time.monotonic())]
-        for thread in threads:
-            thread.join()
+            jobs = self._polled(free, batch, time.monotonic(), index)
+            for job in jobs:
+                self._start(job)
+            ids = [job.job_id for job in jobs]
+            # every job of the batch to its end (a job timed out goes on in another thread)
+            self._wait_while(lambda: any(job_id in self._in_flight for job_id in ids), math.inf,
+                             lambda: False)
         return len(batch)
 
     # --- the loop -----------------------------------------------------------------------------
 
-    def _poll(self, size: int) -> list[Job] | list[ThirdPartyJob]:
-        jobs: list[Job] | list[ThirdPartyJob] = run_call(self.client, self._poll_call(size))
+    def _poll(self, size: int, index: int = 0) -> list[Job] | list[ThirdPartyJob]:
+        call = self._poll_call(size, index)
+        started = time.perf_counter()
+        try:
+            jobs: list[Job] | list[ThirdPartyJob] = run_call(self.client, call)
+        except Exception as exc:
+            self._api_call_done(call, started, exc)
+            raise
+        self._api_call_done(call, started)
         return jobs
 
     def _loop(self) -> None:
@@ -192,28 +213,38 @@ class _Engine(_WorkerBase):
         # asked for by polls in flight are reserved: jobs held + reserved never exceed max_workers.
         with self._capacity:
             while not self._stopping:
-                size, wait = self._slots.next_poll(time.monotonic())
+                now = time.monotonic()
+                soonest = self._take_over_expired(now)
+                size, wait = self._slots.next_poll(now)
                 if not size:
-                    self._capacity.wait(wait)
+                    self._capacity.wait(min(wait, soonest))
                     continue
                 threading.Thread(
-                    target=self._poll_batch, args=(size,), name="codepipeline-poll", daemon=True
+                    target=self._poll_batch, args=(size, self._rotation.next()), name="codepipeline-poll",
+                    daemon=True,
                 ).start()
         if self._poll_error is not None:
             raise self._poll_error
 
-    def _poll_batch(self, size: int) -> None:
+    def _poll_batch(self, size: int, index: int) -> None:
         try:
-            batch = self._poll(size)
+            batch = self._poll(size, index)
         except Exception as exc:  # noqa: BLE001 - keep polling through outages
             with self._capacity:
-                self._poll_failed(size, exc, time.monotonic())
+                self._poll_failed(size, exc, time.monotonic(), index)
                 self._capacity.notify_all()
             return
         with self._capacity:
-            for job in self._polled(size, batch, time.monotonic()):
+            for job in self._polled(size, batch, time.monotonic(), index):
                 self._start(job)
             self._capacity.notify_all()
+
+    def _take_over_expired(self, now: float) -> float:
+        """Report the jobs past their job_timeout (caller holds ``_capacity``); seconds to the next."""
+        expired, soonest = self._expired(now)
+        for job in expired:  # the handler's thread goes on; its result is discarded (`_handle`)
+            self._start(job, job.stop_answer)
+        return soonest
 
     def _start(self, job: InFlight, reply: Any = None) -> threading.Thread:
         """Drive `job` in a thread of its own (the caller holds ``_capacity``)."""
@@ -235,7 +266,7 @@ class _Engine(_WorkerBase):
             # A thread cannot be killed: the handler goes on, its result is discarded when it
             # comes (`_handle`), and the job's flow goes on in a new thread, which reports it.
             for job in self._stop_waiting():
-                self._start(job, STOPPED)
+                self._start(job, job.stop_answer)
             self._wait_while(lambda: bool(self._owing()), REPORT_GRACE, lambda: self._give_up)
             left = self._owing()
         log_stopped(left, self.stats)
@@ -243,10 +274,12 @@ class _Engine(_WorkerBase):
     def _wait_while(self, busy: Callable[[], bool], deadline: float, interrupted: Callable[[], bool]) -> None:
         """Wait (holding ``_capacity``) while `busy`, until `deadline` or `interrupted`."""
         while busy() and not interrupted():
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            soonest = self._take_over_expired(now)
+            remaining = deadline - now
             if remaining <= 0:
                 return
-            self._capacity.wait(min(remaining, 0.5))
+            self._capacity.wait(min(remaining, 0.5, soonest))
 
     @contextlib.contextmanager
     def _signals_stop_me(self) -> Generator[None]:
@@ -273,12 +306,14 @@ class _Engine(_WorkerBase):
             while (effect := advance(job.flow, reply, error)) is not None:
                 reply, error = None, None
                 if isinstance(effect, Send):
+                    started = time.perf_counter()
                     try:
                         reply = run_call(self.client, effect.call)
                     except Exception as exc:  # noqa: BLE001 - the flow decides what it means
                         error = exc
+                    self._api_call_done(effect.call, started, error)
                 elif isinstance(effect, Handle):
-                    reply = self._handle(job, effect.job)
+                    reply = self._handle(job, effect)
                     if reply is None:
                         return  # stopped while in the handler: `_drain` took the job over
                 elif isinstance(effect, Release):
@@ -305,19 +340,20 @@ class _Engine(_WorkerBase):
         lookup: Any = self.client_token_for
         return lookup(client_id)
 
-    def _handle(self, job: InFlight, target: Job | ThirdPartyJobDetails) -> Answer | None:
-        """Run the handler; ``None`` when the worker stopped waiting for it meanwhile."""
+    def _handle(self, job: InFlight, effect: Handle) -> Answer | None:
+        """Run the handler in its job's context; ``None`` when the worker stopped waiting for it meanwhile."""
         with job.lock:
             stopped = job.stopped
             job.handling = not stopped
         if stopped:
-            return STOPPED
-        answer = call_user(self.handler, target)
+            return job.stop_answer
+        with job_context(self._job_context(job, effect)), effect.telemetry.current():
+            answer = call_user(self.handler, effect.job)
         with job.lock:
             job.handling = False
             taken_over = job.stopped
         if taken_over:
-            log_late_result(job.job_id, answer)
+            log_late_result(job.job_id, answer, job.stop_answer.message)
             return None
         return answer
 
@@ -327,18 +363,28 @@ class JobWorker(_Engine):
 
     Args:
         client: A boto3 CodePipeline client (boto3 clients are thread-safe).
-        action_type_id: The custom action type to work for (owner ``Custom``).
+        action_type_id: The custom action type to work for (owner ``Custom``), or
+            a list of them (polled in turn, sharing the threads: e.g. two versions
+            while a fleet moves from one to the other).
         handler: Called once per claimed job, in a worker thread; returns
             `Success`, `Continuation`, `Failure` or ``None`` (success), or raises
             (a ``JobFailed`` report). Whatever it returns or raises, the job
             gets exactly one report.
         query_param: At most one queryable configuration property and the
-            value jobs must have, to split one action type among worker fleets.
+            value jobs must have, to split one action type among worker fleets;
+            with several action types, for all of them, or a mapping from
+            action type to its own (``None`` or absent: no query for that type).
         max_workers: Threads, hence the most jobs worked on at once.
         poll_interval_min: The first delay after an empty poll, in seconds.
         poll_interval_max: The longest delay between polls when idle, in seconds.
         drain_timeout: How long `run` waits for in-flight jobs after `stop`, in
             seconds; the jobs still in their handlers then are reported as failed.
+        job_timeout: The most seconds a handler may run (none by default). A
+            job whose handler is still running then is reported as failed
+            ("the handler did not finish within the worker's job_timeout of N
+            s"); the handler's late result is discarded and logged (a thread
+            cannot be stopped: it runs on). `current_job` tells the handler the
+            time it has left.
         report_retries: How many more times to try an acknowledge or a report
             that failed with throttling, a 5xx or a dropped connection (on top
             of botocore's own attempts).
@@ -370,14 +416,15 @@ class JobWorker(_Engine):
     def __init__(
         self,
         client: CodePipelineClient,
-        action_type_id: ActionTypeId,
+        action_type_id: ActionTypeId | Sequence[ActionTypeId],
         handler: Handler,
         *,
-        query_param: Mapping[str, str] | None = None,
+        query_param: Mapping[str, str] | Mapping[ActionTypeId, Mapping[str, str] | None] | None = None,
         max_workers: int = 4,
         poll_interval_min: float = 1.0,
         poll_interval_max: float = 20.0,
         drain_timeout: float = 60.0,
+        job_timeout: float | None = None,
         report_retries: int = 8,
         retry_delay: float = 0.5,
         retry_delay_max: float = 20.0,
@@ -386,7 +433,7 @@ class JobWorker(_Engine):
         super().__init__(
             client, action_type_id, handler, query_param=query_param,
             max_workers=max_workers, poll_interval_min=poll_interval_min,
-            poll_interval_max=poll_interval_max, drain_timeout=drain_timeout,
+            poll_interval_max=poll_interval_max, drain_timeout=drain_timeout, job_timeout=job_timeout,
             report_retries=report_retries, retry_delay=retry_delay, retry_delay_max=retry_delay_max,
             handle_signals=handle_signals,
         )
@@ -447,7 +494,8 @@ class ThirdPartyJobWorker(_Engine):
 
     Args:
         client: A boto3 CodePipeline client.
-        action_type_id: The partner action type to work for (owner ``ThirdParty``).
+        action_type_id: The partner action type to work for (owner ``ThirdParty``),
+            or a list of them (polled in turn).
         handler: Called once per claimed job with its `ThirdPartyJobDetails`.
         client_token_for: Maps a job's ``clientId`` to its client token (e.g.
             from your store of partner connections). Exceptions it raises are
@@ -456,6 +504,7 @@ class ThirdPartyJobWorker(_Engine):
         poll_interval_min: See `JobWorker`.
         poll_interval_max: See `JobWorker`.
         drain_timeout: See `JobWorker`.
+        job_timeout: See `JobWorker`.
         report_retries: See `JobWorker`.
         retry_delay: See `JobWorker`.
         retry_delay_max: See `JobWorker`.
@@ -471,7 +520,7 @@ class ThirdPartyJobWorker(_Engine):
     def __init__(
         self,
         client: CodePipelineClient,
-        action_type_id: ActionTypeId,
+        action_type_id: ActionTypeId | Sequence[ActionTypeId],
         handler: PartnerHandler,
         client_token_for: Callable[[str], str],
         *,
@@ -479,6 +528,7 @@ class ThirdPartyJobWorker(_Engine):
         poll_interval_min: float = 1.0,
         poll_interval_max: float = 20.0,
         drain_timeout: float = 60.0,
+        job_timeout: float | None = None,
         report_retries: int = 8,
         retry_delay: float = 0.5,
         retry_delay_max: float = 20.0,
@@ -487,7 +537,17 @@ class ThirdPartyJobWorker(_Engine):
         super().__init__(
             client, action_type_id, handler, partner=True, client_token_for=client_token_for,
             max_workers=max_workers, poll_interval_min=poll_interval_min,
-            poll_interval_max=poll_interval_max, drain_timeout=drain_timeout,
+            poll_interval_max=poll_interval_max, drain_timeout=drain_timeout, job_timeout=job_timeout,
             report_retries=report_retries, retry_delay=retry_delay, retry_delay_max=retry_delay_max,
             handle_signals=handle_signals,
         )
+
+
+def __getattr__(name: str) -> object:
+    """`HealthServer` on first use: http.server costs only the programs that serve health."""
+    if name == "HealthServer":
+        from ._health_server import HealthServer  # noqa: PLC0415 - lazy on purpose
+
+        return HealthServer
+    message = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(message)

@@ -27,6 +27,7 @@ EXPECTED = sorted(
         "ActionTypeConflictError",
         "ActionOwnerName",
         "ActionTypeId",
+        "ActionTypeNotFoundError",
         "ActionTypeSettings",
         "Artifact",
         "ArtifactDetails",
