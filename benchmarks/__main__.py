@@ -112,15 +112,20 @@ def main(argv: list[str] | None = None) -> int:
     else:
         target = None
 
+    from ._wheel import remove_installed
+
     runners = _runners()
     groups: list[Group] = []
-    for key in GROUPS:
-        if key not in chosen:
-            continue
-        started = time.perf_counter()
-        print(f"running {key} ...", file=sys.stderr, flush=True)
-        groups.append(runners[key](sizes))
-        print(f"  {key} done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+    try:
+        for key in GROUPS:
+            if key not in chosen:
+                continue
+            started = time.perf_counter()
+            print(f"running {key} ...", file=sys.stderr, flush=True)
+            groups.append(runners[key](sizes))
+            print(f"  {key} done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+    finally:
+        remove_installed()  # the scratch venv of the fresh-process benchmarks
 
     print(console_table(groups))
     info = machine()

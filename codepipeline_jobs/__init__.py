@@ -5,6 +5,14 @@ in typed functions: replies become frozen models, every request rule the
 service enforces is checked before anything is sent, and secrets stay out of
 reprs, messages and logs.
 
+The package is built in rooms, each importing only from the rooms below it
+(checked in CI by import-linter, ``lint-imports``): the models (``_models``,
+``_values``, ``_errors``, ``_redact``) <- the conversion between the wire format and
+the models (``_convert``, with its generated half ``_convert_generated``) <- the
+request rules and the calls (``_rules``, ``_calls``, ``_aio_calls``, ``_outcomes``)
+<- the runtimes (``worker``, ``aio``, ``aws_lambda``, ``artifacts``, ``testing`` and
+their private helpers) <- the command line (``cli``).
+
 Example:
     ```python
     import boto3
@@ -19,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import importlib as _importlib
 import logging as _logging
 import typing as _typing
 
@@ -322,9 +331,7 @@ def __getattr__(name: str) -> object:
     if module_name is None:
         message = f"module {__name__!r} has no attribute {name!r}"
         raise AttributeError(message)
-    import importlib  # noqa: PLC0415 - only when a name is first touched
-
-    value = getattr(importlib.import_module(module_name, __name__), name)
+    value = getattr(_importlib.import_module(module_name, __name__), name)
     globals()[name] = value
     return value
 

@@ -1,7 +1,7 @@
 """The job-worker calls as coroutines over an aiobotocore CodePipeline client.
 
 Every coroutine builds the very `Call` its synchronous twin in `_calls` builds
-(`requests`), so validation, the wire form of the request and the reading of
+(`Calls`), so validation, the wire form of the request and the reading of
 the reply are the same code; only the sending is awaited.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._action_types import create_params, find, params_of, settle
-from ._calls import PARSER_CRASHES, check_client, check_next_token, requests
+from ._calls import PARSER_CRASHES, Calls, check_client, check_next_token
 from ._configuration import CustomAction
 from ._void_replies import install as install_void_reply_check
 
@@ -90,7 +90,7 @@ async def poll_for_jobs(
         jobs = await aio.poll_for_jobs(client, action_type_id, max_batch_size=5)
         ```
     """
-    return await run(client, requests.poll_for_jobs(
+    return await run(client, Calls.poll_for_jobs(
         action_type_id, max_batch_size=max_batch_size, query_param=query_param
     ))
 
@@ -102,7 +102,7 @@ async def get_pipeline_execution(
 
     The coroutine form of `codepipeline_jobs.get_pipeline_execution`.
     """
-    return await run(client, requests.get_pipeline_execution(pipeline_name, pipeline_execution_id))
+    return await run(client, Calls.get_pipeline_execution(pipeline_name, pipeline_execution_id))
 
 
 async def put_job_success_result(
@@ -118,7 +118,7 @@ async def put_job_success_result(
 
     The coroutine form of `codepipeline_jobs.put_job_success_result`.
     """
-    await run(client, requests.put_job_success_result(
+    await run(client, Calls.put_job_success_result(
         job_id,
         current_revision=current_revision,
         continuation_token=continuation_token,
@@ -140,7 +140,7 @@ async def put_third_party_job_success_result(
 
     The coroutine form of `codepipeline_jobs.put_third_party_job_success_result`.
     """
-    await run(client, requests.put_third_party_job_success_result(
+    await run(client, Calls.put_third_party_job_success_result(
         job_id,
         client_token,
         current_revision=current_revision,
@@ -154,7 +154,7 @@ async def acknowledge_job(client: CodePipelineClient, job_id: str, nonce: str) -
 
     The coroutine form of `codepipeline_jobs.acknowledge_job`.
     """
-    return await run(client, requests.acknowledge_job(job_id, nonce))
+    return await run(client, Calls.acknowledge_job(job_id, nonce))
 
 
 async def get_job_details(client: CodePipelineClient, job_id: str) -> JobDetails:
@@ -162,7 +162,7 @@ async def get_job_details(client: CodePipelineClient, job_id: str) -> JobDetails
 
     The coroutine form of `codepipeline_jobs.get_job_details`.
     """
-    return await run(client, requests.get_job_details(job_id))
+    return await run(client, Calls.get_job_details(job_id))
 
 
 async def put_job_failure_result(
@@ -172,7 +172,7 @@ async def put_job_failure_result(
 
     The coroutine form of `codepipeline_jobs.put_job_failure_result`.
     """
-    await run(client, requests.put_job_failure_result(job_id, failure_details))
+    await run(client, Calls.put_job_failure_result(job_id, failure_details))
 
 
 async def poll_for_third_party_jobs(
@@ -182,7 +182,7 @@ async def poll_for_third_party_jobs(
 
     The coroutine form of `codepipeline_jobs.poll_for_third_party_jobs`.
     """
-    return await run(client, requests.poll_for_third_party_jobs(
+    return await run(client, Calls.poll_for_third_party_jobs(
         action_type_id, max_batch_size=max_batch_size
     ))
 
@@ -194,7 +194,7 @@ async def acknowledge_third_party_job(
 
     The coroutine form of `codepipeline_jobs.acknowledge_third_party_job`.
     """
-    return await run(client, requests.acknowledge_third_party_job(job_id, nonce, client_token))
+    return await run(client, Calls.acknowledge_third_party_job(job_id, nonce, client_token))
 
 
 async def get_third_party_job_details(
@@ -204,7 +204,7 @@ async def get_third_party_job_details(
 
     The coroutine form of `codepipeline_jobs.get_third_party_job_details`.
     """
-    return await run(client, requests.get_third_party_job_details(job_id, client_token))
+    return await run(client, Calls.get_third_party_job_details(job_id, client_token))
 
 
 async def put_third_party_job_failure_result(
@@ -215,7 +215,7 @@ async def put_third_party_job_failure_result(
     The coroutine form of `codepipeline_jobs.put_third_party_job_failure_result`.
     """
     await run(
-        client, requests.put_third_party_job_failure_result(job_id, client_token, failure_details)
+        client, Calls.put_third_party_job_failure_result(job_id, client_token, failure_details)
     )
 
 
@@ -249,7 +249,7 @@ async def create_custom_action_type(
         configuration_properties=configuration_properties,
         tags=tags,
     )
-    return await run(client, requests.create_custom_action_type(params))
+    return await run(client, Calls.create_custom_action_type(params))
 
 
 async def delete_custom_action_type(
@@ -259,7 +259,7 @@ async def delete_custom_action_type(
 
     The coroutine form of `codepipeline_jobs.delete_custom_action_type`.
     """
-    await run(client, requests.delete_custom_action_type(category, provider, version))
+    await run(client, Calls.delete_custom_action_type(category, provider, version))
 
 
 async def list_action_types(
@@ -276,7 +276,7 @@ async def list_action_types(
     token: str | None = None
     seen: set[str] = set()
     while True:
-        page, token = await run(client, requests.list_action_types(
+        page, token = await run(client, Calls.list_action_types(
             action_owner_filter=action_owner_filter, region_filter=region_filter, next_token=token
         ))
         found.extend(page)
@@ -297,7 +297,7 @@ async def ensure_custom_action_type(
     """
     if isinstance(action_type, CustomAction):
         action_type = action_type.action_type
-    create = requests.create_custom_action_type(params_of(action_type, tags))
+    create = Calls.create_custom_action_type(params_of(action_type, tags))
     create.validate(client.meta.service_model)
     listed = await list_action_types(client, action_owner_filter=action_type.id.owner)
     registered = find(listed, action_type.id)

@@ -21,7 +21,6 @@ import logging
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._action_types import create_params, find, params_of, plain, settle
-from ._configuration import CustomAction
 from ._convert import structure_reply, unstructure
 from ._errors import MalformedResponseError, type_description, with_article
 from ._models import (
@@ -45,12 +44,14 @@ if TYPE_CHECKING:
 
     from mypy_boto3_codepipeline import CodePipelineClient
 
+    from ._configuration import CustomAction
     from ._models import ActionConfigurationProperty, ActionTypeSettings, ArtifactDetails, Tag
     from ._values import ActionCategory, ActionCategoryName, ActionOwner, ActionOwnerName
 
 __all__ = [
     "PARSER_CRASHES",
     "Call",
+    "Calls",
     "acknowledge_job",
     "acknowledge_third_party_job",
     "check_client",
@@ -68,7 +69,6 @@ __all__ = [
     "put_job_success_result",
     "put_third_party_job_failure_result",
     "put_third_party_job_success_result",
-    "requests",
     "run",
 ]
 
@@ -196,8 +196,8 @@ def _read_action_type_page(reply: Mapping[str, Any]) -> tuple[list[ActionType], 
     return action_types, token or None
 
 
-class requests:  # noqa: N801 - a namespace, read as ``requests.poll_for_jobs(...)``
-    """Builders of every `Call`, shared by the synchronous and the async API."""
+class Calls:
+    """Builders of every `Call`, shared by the synchronous and the async API: ``Calls.poll_for_jobs(...)``."""
 
     @staticmethod
     def poll_for_jobs(
@@ -392,7 +392,7 @@ class requests:  # noqa: N801 - a namespace, read as ``requests.poll_for_jobs(..
 @functools.cache
 def _is_async_client_type(client_type: type) -> bool | None:
     """True for aiobotocore clients, False for boto3 ones, None for anything else (test doubles)."""
-    from botocore.client import BaseClient  # noqa: PLC0415 - loaded with any client already
+    from botocore.client import BaseClient  # noqa: PLC0415 - lazy (boto3): loaded with any client already
 
     if not issubclass(client_type, BaseClient):
         return None
@@ -465,7 +465,7 @@ def poll_for_jobs(
         jobs = poll_for_jobs(client, action_type_id, max_batch_size=5)
         ```
     """
-    return run(client, requests.poll_for_jobs(
+    return run(client, Calls.poll_for_jobs(
         action_type_id, max_batch_size=max_batch_size, query_param=query_param
     ))
 
@@ -487,7 +487,7 @@ def get_pipeline_execution(
         botocore.exceptions.ClientError: The service refused the request
             (e.g. ``PipelineExecutionNotFoundException``).
     """
-    return run(client, requests.get_pipeline_execution(pipeline_name, pipeline_execution_id))
+    return run(client, Calls.get_pipeline_execution(pipeline_name, pipeline_execution_id))
 
 
 def put_job_success_result(
@@ -520,7 +520,7 @@ def put_job_success_result(
         botocore.exceptions.ClientError: The service refused the report
             (e.g. ``InvalidJobStateException`` when the job was already reported).
     """
-    run(client, requests.put_job_success_result(
+    run(client, Calls.put_job_success_result(
         job_id,
         current_revision=current_revision,
         continuation_token=continuation_token,
@@ -554,7 +554,7 @@ def put_third_party_job_success_result(
         ValidationError: A parameter breaks a rule; nothing was sent.
         botocore.exceptions.ClientError: The service refused the report.
     """
-    run(client, requests.put_third_party_job_success_result(
+    run(client, Calls.put_third_party_job_success_result(
         job_id,
         client_token,
         current_revision=current_revision,
@@ -583,7 +583,7 @@ def acknowledge_job(client: CodePipelineClient, job_id: str, nonce: str) -> JobS
         MalformedResponseError: The reply carries no status.
         botocore.exceptions.ClientError: The service refused the request.
     """
-    return run(client, requests.acknowledge_job(job_id, nonce))
+    return run(client, Calls.acknowledge_job(job_id, nonce))
 
 
 def get_job_details(client: CodePipelineClient, job_id: str) -> JobDetails:
@@ -594,7 +594,7 @@ def get_job_details(client: CodePipelineClient, job_id: str) -> JobDetails:
         MalformedResponseError: The reply could not be read.
         botocore.exceptions.ClientError: The service refused the request.
     """
-    return run(client, requests.get_job_details(job_id))
+    return run(client, Calls.get_job_details(job_id))
 
 
 def put_job_failure_result(
@@ -612,7 +612,7 @@ def put_job_failure_result(
         ValidationError: A parameter breaks a rule (e.g. an empty message); nothing was sent.
         botocore.exceptions.ClientError: The service refused the report.
     """
-    run(client, requests.put_job_failure_result(job_id, failure_details))
+    run(client, Calls.put_job_failure_result(job_id, failure_details))
 
 
 def poll_for_third_party_jobs(
@@ -629,7 +629,7 @@ def poll_for_third_party_jobs(
         MalformedResponseError: The reply could not be read.
         botocore.exceptions.ClientError: The service refused the request.
     """
-    return run(client, requests.poll_for_third_party_jobs(
+    return run(client, Calls.poll_for_third_party_jobs(
         action_type_id, max_batch_size=max_batch_size
     ))
 
@@ -644,7 +644,7 @@ def acknowledge_third_party_job(
         MalformedResponseError: The reply carries no status.
         botocore.exceptions.ClientError: The service refused the request.
     """
-    return run(client, requests.acknowledge_third_party_job(job_id, nonce, client_token))
+    return run(client, Calls.acknowledge_third_party_job(job_id, nonce, client_token))
 
 
 def get_third_party_job_details(
@@ -657,7 +657,7 @@ def get_third_party_job_details(
         MalformedResponseError: The reply could not be read.
         botocore.exceptions.ClientError: The service refused the request.
     """
-    return run(client, requests.get_third_party_job_details(job_id, client_token))
+    return run(client, Calls.get_third_party_job_details(job_id, client_token))
 
 
 def put_third_party_job_failure_result(
@@ -670,7 +670,7 @@ def put_third_party_job_failure_result(
         ValidationError: A parameter breaks a rule; nothing was sent.
         botocore.exceptions.ClientError: The service refused the report.
     """
-    run(client, requests.put_third_party_job_failure_result(job_id, client_token, failure_details))
+    run(client, Calls.put_third_party_job_failure_result(job_id, client_token, failure_details))
 
 
 
@@ -740,7 +740,7 @@ def create_custom_action_type(
         configuration_properties=configuration_properties,
         tags=tags,
     )
-    return run(client, requests.create_custom_action_type(params))
+    return run(client, Calls.create_custom_action_type(params))
 
 
 def delete_custom_action_type(
@@ -755,7 +755,7 @@ def delete_custom_action_type(
         ValidationError: A parameter breaks a rule; nothing was sent.
         botocore.exceptions.ClientError: The service refused the request.
     """
-    run(client, requests.delete_custom_action_type(category, provider, version))
+    run(client, Calls.delete_custom_action_type(category, provider, version))
 
 
 def check_next_token(token: str, seen: set[str]) -> None:
@@ -791,7 +791,7 @@ def list_action_types(
     token: str | None = None
     seen: set[str] = set()
     while True:
-        page, token = run(client, requests.list_action_types(
+        page, token = run(client, Calls.list_action_types(
             action_owner_filter=action_owner_filter, region_filter=region_filter, next_token=token
         ))
         found.extend(page)
@@ -828,9 +828,11 @@ def ensure_custom_action_type(
         ActionTypeConflictError: It is registered with another definition.
         botocore.exceptions.ClientError: The service refused a request.
     """
+    from ._configuration import CustomAction  # noqa: PLC0415 - lazy (action types)
+
     if isinstance(action_type, CustomAction):
         action_type = action_type.action_type
-    create = requests.create_custom_action_type(params_of(action_type, tags))
+    create = Calls.create_custom_action_type(params_of(action_type, tags))
     create.validate(client.meta.service_model)
     registered = find(list_action_types(client, action_owner_filter=action_type.id.owner), action_type.id)
     if not settle(action_type, registered):

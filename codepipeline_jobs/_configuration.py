@@ -27,15 +27,16 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import attrs
 
-from ._errors import InvalidConfigurationError, ValidationError
+from ._convert import unstructure
+from ._errors import MASK, InvalidConfigurationError, ValidationError
 from ._models import (
-    MASK,
     ActionConfigurationProperty,
     ActionType,
     ActionTypeId,
     ActionTypeSettings,
     ArtifactDetails,
 )
+from ._rules import validate_configuration_properties
 from ._values import ActionCategory, ActionConfigurationPropertyType, ActionOwner, to_value_set
 
 if TYPE_CHECKING:
@@ -219,9 +220,6 @@ def configuration_properties(cls: type[Any]) -> tuple[ActionConfigurationPropert
             (at most 10, unique names of 1-50 characters, descriptions of 1-160,
             at most one queryable property, which is required and not secret).
     """
-    from ._convert import unstructure  # noqa: PLC0415 - the converter is built on first use
-    from ._rules import validate_configuration_properties  # noqa: PLC0415 - loads botocore's model
-
     properties = tuple(
         ActionConfigurationProperty(
             name=declared.name,

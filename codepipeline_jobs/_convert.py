@@ -1,9 +1,28 @@
-"""The one converter between the wire format and the models.
+"""The converter between the wire format and the models: one way in, one way out.
 
 The wire format is what boto3 returns and accepts: dictionaries with the API's
 camelCase member names, lists, strings, integers and `datetime` timestamps.
 `structure` reads it into the frozen models of `codepipeline_jobs`;
-`unstructure` writes a model back.
+`unstructure` writes a model back. This room holds the rules of that format
+(member names, tolerance, errors) and the cattrs converter that states them;
+its other half, `codepipeline_jobs._convert_generated`, holds code generated
+from the same rules for the data real replies carry.
+
+The path, the same at every moment of a process's life:
+
+- **In**: `structure` runs the generated reader of the type. Data it does not
+  expect (a missing member, a wrong type, a ``str`` subclass, a mapping that
+  is not a ``dict``) it hands, whole, to `converter` - the reference - which
+  reads it exactly as the generated code would have, or raises; that error
+  becomes one `MalformedResponseError` naming the path of the bad value.
+- **Out**: `unstructure` runs the generated writer of the model's class; a
+  value it does not expect (a ``str`` subclass in a ``str`` field, say) is
+  written by `converter` instead, with the same result.
+
+A type with no generated code (a recursive model, a field converter of a
+user's own) is read and written by `converter` alone. Nothing else decides:
+no flag, no state that the first malformed reply changes. The tests check
+that both halves read and write every model alike.
 
 Reading is tolerant: unknown keys are ignored, JSON ``null`` stands for an
 absent member (real Lambda events carry both), unknown enum values come back
@@ -14,27 +33,27 @@ exception group.
 
 Writing omits absent members (``None`` and empty collections), so the result
 can be passed straight to a boto3 call.
+
+cattrs is imported with `converter`, on first use: a process that only reads
+well-formed data and writes models never loads it (a Lambda cold start).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import threading
 import typing
 from collections.abc import Mapping, Sequence
-from types import UnionType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
 
+from ._convert_generated import Compiler, is_optional, optional_arg
 from ._errors import MalformedResponseError, with_article
-from ._fastread import Compiler
 from ._models import FrozenMap
 from ._values import ValueSet
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
 
     import cattrs
 
@@ -121,35 +140,6 @@ def _is_str_map(type_: Any) -> bool:
     return typing.get_origin(type_) in (Mapping, FrozenMap, dict) or type_ is FrozenMap
 
 
-# --- the fast path ----------------------------------------------------------------------------
-#
-# `_fastread` generates one plain function per type that reads well-formed data the way the
-# hooks below do. A hook that a generated reader reproduces exactly carries `_FAST_MARK`; a
-# converter's hook for a model is marked - and then tries the generated reader first - only if
-# the hooks of all its fields are marked too. A converter customised with hooks of its own
-# therefore reads through them, never around them.
-
-_FAST = Compiler(wire_name)
-
-_FAST_MARK = "_codepipeline_jobs_fast"
-
-_Hook = TypeVar("_Hook", bound="Callable[..., Any]")
-
-
-def _fast(hook: _Hook) -> _Hook:
-    """Mark `hook` as one the generated readers reproduce."""
-    hook.__dict__[_FAST_MARK] = True
-    return hook
-
-
-def _is_fast(hook: object) -> bool:
-    return getattr(hook, _FAST_MARK, False) is True
-
-
-for _hook in (_structure_str, _structure_int, _structure_bool, _structure_datetime, _structure_value_set):
-    _fast(_hook)
-
-
 def _make_tuple_structure(type_: Any, conv: cattrs.Converter) -> Any:
     item_type = typing.get_args(type_)[0]
     handler = conv.get_structure_hook(item_type)
@@ -161,7 +151,7 @@ def _make_tuple_structure(type_: Any, conv: cattrs.Converter) -> Any:
             raise _Problem(f"expected a list, got {_type_name(value)}")
         if not conv.detailed_validation:
             return tuple([handler(item, item_type) for item in value])  # pyright: ignore[reportUnknownVariableType]
-        from cattrs.errors import IterableValidationError, IterableValidationNote  # noqa: PLC0415
+        from cattrs.errors import IterableValidationError, IterableValidationNote  # noqa: PLC0415 - lazy (cattrs)
 
         items: list[Any] = []
         for index, item in enumerate(cast("Sequence[Any]", value)):
@@ -173,30 +163,20 @@ def _make_tuple_structure(type_: Any, conv: cattrs.Converter) -> Any:
                 raise IterableValidationError("While structuring a list", [exc], type_) from None
         return tuple(items)
 
-    if not conv.detailed_validation and _is_fast(handler) and _FAST.reader(type_) is not None:
-        _fast(structure_tuple)
     return structure_tuple
-
-
-def _is_optional(type_: Any) -> bool:
-    args = typing.get_args(type_)
-    return len(args) == 2 and type(None) in args and typing.get_origin(type_) in (typing.Union, UnionType)
 
 
 def _make_optional_structure(type_: Any, conv: cattrs.Converter) -> Any:
     # cattrs dispatches the inner type on every call; resolving it once is ~2x faster.
-    inner_type = next(arg for arg in typing.get_args(type_) if arg is not type(None))
+    inner_type = optional_arg(type_)
     inner = conv.get_structure_hook(inner_type)
 
     def structure_optional(value: object, _: object) -> Any:
         return None if value is None else inner(value, inner_type)
 
-    if _is_fast(inner) and _FAST.reader(type_) is not None:
-        _fast(structure_optional)
     return structure_optional
 
 
-@_fast
 def _structure_str_map(value: object, _: object) -> FrozenMap[str]:
     if value is None:
         return FrozenMap()
@@ -215,13 +195,13 @@ def _structure_str_map(value: object, _: object) -> FrozenMap[str]:
 
 
 def _renames(cls: type[Any]) -> dict[str, Any]:
-    from cattrs.gen import override  # noqa: PLC0415 - cattrs loads with the first converter
+    from cattrs.gen import override  # noqa: PLC0415 - lazy (cattrs)
 
     return {a.name: override(rename=wire_name(a.name)) for a in attrs.fields(cls)}
 
 
 def _make_attrs_structure(cls: type[Any], conv: cattrs.Converter) -> Any:
-    from cattrs.gen import make_dict_structure_fn  # noqa: PLC0415
+    from cattrs.gen import make_dict_structure_fn  # noqa: PLC0415 - lazy (cattrs)
 
     inner = make_dict_structure_fn(
         cls, conv, **_renames(cls)
@@ -232,21 +212,11 @@ def _make_attrs_structure(cls: type[Any], conv: cattrs.Converter) -> Any:
             raise _Problem(f"expected an object, got {_type_name(value)}")
         return inner(value, cls)  # pyright: ignore[reportUnknownArgumentType]
 
-    fast = None if conv.detailed_validation else _FAST.reader(cls)
-    if fast is None or not all(_is_fast(conv.get_structure_hook(a.type)) for a in attrs.fields(cls)):
-        return structure_object
-
-    def structure_object_fast(value: Any, _: object) -> Any:
-        try:
-            return fast(value)
-        except Exception:  # noqa: BLE001 - the slow path reads it, or names what is wrong
-            return structure_object(value, _)
-
-    return _fast(structure_object_fast)
+    return structure_object
 
 
 def _make_attrs_unstructure(cls: type[Any], conv: cattrs.Converter) -> Any:
-    from cattrs.gen import make_dict_unstructure_fn  # noqa: PLC0415
+    from cattrs.gen import make_dict_unstructure_fn  # noqa: PLC0415 - lazy (cattrs)
 
     return make_dict_unstructure_fn(
         cls, conv, _cattrs_omit_if_default=True, **_renames(cls)
@@ -269,7 +239,7 @@ def configure_converter(conv: cattrs.Converter) -> None:
     # The plain string, whatever str (sub)class holds it.
     conv.register_unstructure_hook(ValueSet, str.__str__)
     conv.register_structure_hook_factory(_is_tuple_of, _make_tuple_structure)
-    conv.register_structure_hook_factory(_is_optional, _make_optional_structure)
+    conv.register_structure_hook_factory(is_optional, _make_optional_structure)
     conv.register_structure_hook_func(_is_str_map, _structure_str_map)
     conv.register_unstructure_hook_func(_is_str_map, dict)
     conv.register_unstructure_hook(FrozenMap, dict)
@@ -277,15 +247,15 @@ def configure_converter(conv: cattrs.Converter) -> None:
     conv.register_unstructure_hook_factory(attrs.has, _make_attrs_unstructure)
 
 
-def make_converter(*, detailed_validation: bool = False) -> cattrs.Converter:
+def make_converter(*, detailed_validation: bool = True) -> cattrs.Converter:
     """A new converter configured like `converter`.
 
     Args:
-        detailed_validation: Collect where each error happened (slower). `structure`
-            reads with a fast converter and, only when that fails, reads the same
-            data again with a detailed one to name the path of the bad value.
+        detailed_validation: Collect where each error happened, as `converter`
+            does (cattrs' default); ``False`` is a little faster and raises
+            cattrs' bare errors.
     """
-    import cattrs  # noqa: PLC0415 - loaded with the first converter, not with the package
+    import cattrs  # noqa: PLC0415 - lazy (cattrs): ~11 ms with the converter; only off-path data needs it
 
     conv = cattrs.Converter(detailed_validation=detailed_validation)
     configure_converter(conv)
@@ -293,10 +263,12 @@ def make_converter(*, detailed_validation: bool = False) -> cattrs.Converter:
 
 
 converter: cattrs.Converter
-"""The converter every call of this library uses.
+"""The reference converter: the rules of the wire format, stated in cattrs.
 
-It is built on first use (reading well-formed replies does not need it), and
-it is always the same object.
+`structure` and `unstructure` hand it whatever their generated code does not
+expect, and it names the path of every error. It is built on first use
+(reading well-formed replies does not need it) and is always the same object;
+customise a converter of your own with `make_converter`, not this one.
 """
 
 _built: list[cattrs.Converter] = []
@@ -321,10 +293,8 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(message)
 
 
-@functools.cache
-def _locating_converter() -> cattrs.Converter:
-    """The same configuration with detailed validation: used only to explain a failure."""
-    return make_converter(detailed_validation=True)
+#: The generated half: one reader per type and one writer per class, made on first use.
+_GENERATED = Compiler(wire_name)
 
 
 # --- errors with paths ----------------------------------------------------------------------
@@ -332,7 +302,7 @@ def _locating_converter() -> cattrs.Converter:
 
 def _locate(exc: BaseException, path: str) -> tuple[str, str]:
     """Follow the first error down a cattrs exception tree, collecting the wire path."""
-    from cattrs.errors import (  # noqa: PLC0415
+    from cattrs.errors import (  # noqa: PLC0415 - lazy (cattrs)
         AttributeValidationNote,
         ClassValidationError,
         IterableValidationError,
@@ -352,16 +322,6 @@ def _locate(exc: BaseException, path: str) -> tuple[str, str]:
     if isinstance(exc, _Problem):
         return path, str(exc)
     return path, f"cannot be read ({type(exc).__name__})"
-
-
-def _fast_reader(cls: Any) -> Callable[[Any], Any] | None:
-    """The generated reader `converter` would use for `cls`, if any."""
-    try:
-        if _built and not _is_fast(_built[0].get_structure_hook(cls)):
-            return None  # `converter` was given hooks of its own: read through them
-        return _FAST.reader(cls)
-    except Exception:  # noqa: BLE001 - `converter.structure` raises it again, with a path
-        return None
 
 
 def structure(data: Any, cls: type[T], *, path: str = "") -> T:
@@ -385,23 +345,17 @@ def structure(data: Any, cls: type[T], *, path: str = "") -> T:
         job = structure({"id": "...", "data": {}}, Job)
         ```
     """
-    read = _fast_reader(cls)
+    read = _GENERATED.reader(cls)
     if read is not None:
         try:
             return cast("T", read(data))
-        except Exception:  # noqa: BLE001, S110 - read again below, the slow way
+        except Exception:  # noqa: BLE001, S110 - off the generated path: the reference reads it below
             pass
     try:
         return _converter().structure(data, cls)
-    except Exception:  # noqa: BLE001, S110 - every failure becomes one error with a path, below
-        pass
-    try:
-        _locating_converter().structure(data, cls)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one error with a path
         where, problem = _locate(exc, path)
         raise MalformedResponseError(where, problem) from None
-    # The fast converter failed where the detailed one did not: still an error, located at `path`.
-    raise MalformedResponseError(path, "cannot be read")
 
 
 def structure_reply(reply: Mapping[str, Any], member: str, cls: type[T]) -> T:
@@ -423,11 +377,10 @@ def unstructure(obj: Any) -> Any:
     """
     if obj is None:
         return None
-    if not _built:  # `converter` is as configured here: its generated writer does the same
-        write = _FAST.writer(obj.__class__)
-        if write is not None:
-            try:
-                return write(obj)
-            except Exception:  # noqa: BLE001, S110 - written the slow way below
-                pass
+    write = _GENERATED.writer(obj.__class__)
+    if write is not None:
+        try:
+            return write(obj)
+        except Exception:  # noqa: BLE001, S110 - off the generated path: the reference writes it below
+            pass
     return _converter().unstructure(obj)

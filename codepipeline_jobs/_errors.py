@@ -24,6 +24,7 @@ non-secret identifiers).
 from __future__ import annotations
 
 __all__ = [
+    "MASK",
     "ActionTypeConflictError",
     "ActionTypeNotFoundError",
     "CodePipelineJobsError",
@@ -40,6 +41,11 @@ __all__ = [
 
 
 # --- the words of messages -------------------------------------------------------------------
+
+#: What a masked value looks like in a repr, a message or a log line (the models' reprs and
+#: the redaction of `codepipeline_jobs._redact` both write it).
+MASK = "***"
+
 
 
 def with_article(noun: str) -> str:

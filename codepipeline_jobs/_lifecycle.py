@@ -42,7 +42,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from ._calls import requests
+from ._calls import Calls
 from ._health import Health, HealthState
 from ._job_context import JobContext, renewer
 from ._models import Job, ThirdPartyJob
@@ -223,8 +223,8 @@ def poll_call(
 ) -> Call[Any]:
     """The poll for at most `max_batch_size` jobs of `action_type_id` (`Job` or `ThirdPartyJob` list)."""
     if partner:
-        return requests.poll_for_third_party_jobs(action_type_id, max_batch_size=max_batch_size)
-    return requests.poll_for_jobs(action_type_id, max_batch_size=max_batch_size, query_param=query_param)
+        return Calls.poll_for_third_party_jobs(action_type_id, max_batch_size=max_batch_size)
+    return Calls.poll_for_jobs(action_type_id, max_batch_size=max_batch_size, query_param=query_param)
 
 
 class _Recorded(Counts):
@@ -303,7 +303,7 @@ class Lifecycle:
 
     def _claim_custom(self, job: Job, log: JobLog) -> Generator[Effect, Any, Claimed[Job]]:
         nonce = nonce_of(job.nonce, "the poll reply", log, self.counts)
-        status = yield from self._claim_step(requests.acknowledge_job(job.id, nonce), log, "acknowledge",
+        status = yield from self._claim_step(Calls.acknowledge_job(job.id, nonce), log, "acknowledge",
                                              job_secrets(job))
         self._check_ours(status, log)
         return Claimed(job, secret_properties=self.secret_properties)
@@ -321,14 +321,14 @@ class Lifecycle:
         token = checked_token(answer.value, item.client_id, log, self.counts)
         self._leave_if_stopping(log)  # the lookup may have taken long
         details: ThirdPartyJobDetails = yield from self._claim_step(
-            requests.get_third_party_job_details(item.job_id, token), log, "reading the job", [token]
+            Calls.get_third_party_job_details(item.job_id, token), log, "reading the job", [token]
         )
         log = job_log(item.job_id, details.data)
         nonce = nonce_of(details.nonce, "the job's details", log, self.counts)
         self._leave_if_stopping(log)
         claimed = Claimed(details, token, secret_properties=self.secret_properties)
         status = yield from self._claim_step(
-            requests.acknowledge_third_party_job(item.job_id, nonce, token), log, "acknowledge",
+            Calls.acknowledge_third_party_job(item.job_id, nonce, token), log, "acknowledge",
             claimed.secrets(),
         )
         self._check_ours(status, log)

@@ -31,6 +31,7 @@ from typing import Any, TypeVar, cast, overload
 
 import attrs
 
+from ._errors import MASK
 from ._values import (
     ActionCategory,
     ActionCategoryName,
@@ -93,10 +94,6 @@ __all__ = [
 _V = TypeVar("_V")
 _T = TypeVar("_T")
 _C = TypeVar("_C", bound=type)
-
-#: What a masked value looks like in a repr, a message or a log line.
-MASK = "***"
-
 
 class FrozenMap(Mapping[str, _V]):
     """An immutable, hashable, picklable mapping: the runtime type of map members.
@@ -670,7 +667,7 @@ class FailureDetails:
                 put_job_failure_result(client, job.id, FailureDetails.from_exception(exc, job=job))
             ```
         """
-        from ._redact import describe_exception  # noqa: PLC0415 - _redact imports this module
+        from ._redact import describe_exception  # noqa: PLC0415 - lazy (redaction): only for a failure
 
         return cls(
             type=type,

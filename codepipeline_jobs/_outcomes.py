@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 import attrs
 
-from ._calls import Call, requests
+from ._calls import Call, Calls
 from ._models import CurrentRevision, ExecutionDetails, FailureDetails, model_methods
 from ._values import FailureType, FailureTypeName, mark_value_set_converters, to_value_set
 
@@ -114,10 +114,10 @@ def report_call(job_id: str, outcome: Outcome, *, client_token: str | None = Non
         outcome = Success()
     if isinstance(outcome, Failure):
         if client_token is not None:
-            return requests.put_third_party_job_failure_result(
+            return Calls.put_third_party_job_failure_result(
                 job_id, client_token, outcome.details()
             )
-        return requests.put_job_failure_result(job_id, outcome.details())
+        return Calls.put_job_failure_result(job_id, outcome.details())
     if isinstance(outcome, Continuation):
         token, details, revision, variables = (
             outcome.continuation_token, outcome.execution_details, None, None
@@ -137,11 +137,11 @@ def report_call(job_id: str, outcome: Outcome, *, client_token: str | None = Non
             # Partner actions have no output variables in the API.
             message = "output_variables are not supported for partner (third-party) jobs"
             raise TypeError(message)
-        return requests.put_third_party_job_success_result(
+        return Calls.put_third_party_job_success_result(
             job_id, client_token,
             current_revision=revision, continuation_token=token, execution_details=details,
         )
-    return requests.put_job_success_result(
+    return Calls.put_job_success_result(
         job_id,
         current_revision=revision,
         continuation_token=token,

@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus
 
-from ._models import MASK
+from ._errors import MASK
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator

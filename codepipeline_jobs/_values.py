@@ -353,7 +353,7 @@ _CONVERTERS: set[Callable[[Any], Any]] = set()
 def mark_value_set_converters(*converters: Callable[[Any], Any]) -> None:
     """Record field converters that do nothing but `to_value_set` (or pass ``None`` through).
 
-    The generated readers of `codepipeline_jobs._fastread` fill an instance's slots
+    The generated readers of `codepipeline_jobs._convert_generated` fill an instance's slots
     without calling ``__init__``; they may do so for a class whose converters are all
     marked here, because they read value sets exactly as `to_value_set` converts them.
     """

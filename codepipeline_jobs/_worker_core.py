@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar
 
 import attrs
 
-from ._calls import requests
+from ._calls import Calls
 from ._errors import InvalidConfigurationError, ValidationError
 from ._models import ActionConfiguration, ActionTypeId, FailureDetails, Job, ThirdPartyJobDetails
 from ._outcomes import Continuation, Failure, Outcome, report_call
@@ -416,8 +416,8 @@ def failure_call(job_id: str, message: str, client_token: str | None = None) -> 
     """The call that reports a ``JobFailed`` failure with `message` (built from known-good parts)."""
     details = FailureDetails(type=FailureType.JOB_FAILED, message=message)
     if client_token is not None:
-        return requests.put_third_party_job_failure_result(job_id, client_token, details)
-    return requests.put_job_failure_result(job_id, details)
+        return Calls.put_third_party_job_failure_result(job_id, client_token, details)
+    return Calls.put_job_failure_result(job_id, details)
 
 
 def prepare_report(

@@ -39,10 +39,12 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import importlib
 import json
 import logging
 import os
 import threading
+import traceback
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
@@ -98,8 +100,6 @@ def __getattr__(name: str) -> object:
     if module_name is None:
         message = f"module {__name__!r} has no attribute {name!r}"
         raise AttributeError(message)
-    import importlib  # noqa: PLC0415 - only when a name is first touched
-
     value = getattr(importlib.import_module(module_name, __package__), name)
     globals()[name] = value
     return value
@@ -172,8 +172,8 @@ def job_from_event(event: object) -> Job:
             f"expected a CodePipeline Lambda invoke event (an object with a {EVENT_KEY!r} member), "
             f"got an object without it",
         )
-    from ._convert import structure  # noqa: PLC0415 - deferred: keeps the import cheap
-    from ._models import Job  # noqa: PLC0415
+    from ._convert import structure  # noqa: PLC0415 - lazy (first job): the models layer, ~24 ms
+    from ._models import Job  # noqa: PLC0415 - lazy (first job)
 
     return structure(members[EVENT_KEY], Job, path=EVENT_KEY)
 
@@ -248,17 +248,16 @@ _NO_REGION = (
 @functools.cache
 def _container_client(region: str | None) -> CodePipelineClient:
     """The CodePipeline client of this Lambda container, created on first use."""
-    import importlib  # noqa: PLC0415
+    import boto3  # noqa: PLC0415 - lazy (boto3): ~160 ms, only at the first client
+    from botocore.exceptions import NoRegionError  # noqa: PLC0415 - lazy (boto3)
 
-    from botocore.exceptions import NoRegionError  # noqa: PLC0415 - boto3 loads it anyway
+    from ._redact import install_log_redaction  # noqa: PLC0415 - lazy (first job)
 
-    from ._redact import install_log_redaction  # noqa: PLC0415
-
-    # Deferred: a cold start pays for boto3 only when the first job is handled. Typed as Any:
-    # boto3-stubs' overloads of client() cover every service, pyright sees them as unknown.
-    boto3: Any = importlib.import_module("boto3")
+    # Typed as Any: boto3-stubs' overloads of client() cover every service, pyright sees them
+    # as unknown.
+    session: Any = boto3
     try:
-        client: CodePipelineClient = boto3.client("codepipeline", region_name=region)
+        client: CodePipelineClient = session.client("codepipeline", region_name=region)
     except NoRegionError:
         raise MissingRegionError(_NO_REGION) from None
     install_log_redaction()
@@ -346,21 +345,19 @@ def _secret_forms(job: Job) -> list[str]:
     `scrub` masks each in every form it takes in messages (repr-, JSON-, URL-,
     unicode-escaped), so the raw values are all it needs.
     """
-    from ._redact import job_secrets  # noqa: PLC0415 - only when a job is reported
+    from ._redact import job_secrets  # noqa: PLC0415 - lazy (first job)
 
     return job_secrets(job)
 
 
 def _masked(text: str, secrets: list[str]) -> str:
-    from ._redact import scrub  # noqa: PLC0415
+    from ._redact import scrub  # noqa: PLC0415 - lazy (first job)
 
     return scrub(text, secrets)
 
 
 def _log_traceback(job: Job, exc: BaseException, secrets: list[str]) -> None:
     """Log the masked traceback of what the function raised."""
-    import traceback  # noqa: PLC0415 - only when a function failed
-
     try:
         trace = "".join(traceback.format_exception(exc)).rstrip()
     except Exception:  # noqa: BLE001 - a traceback that cannot be formatted must not stop the report
@@ -393,9 +390,9 @@ def _prepare_report(
     "timed out" failure. Raises only if even a failure report cannot be built
     (logged with the job id first).
     """
-    from ._outcomes import Failure  # noqa: PLC0415 - only when a job is reported
-    from ._values import FailureType  # noqa: PLC0415
-    from ._worker_core import exception_message, failure_type_of, prepare_report  # noqa: PLC0415
+    from ._outcomes import Failure  # noqa: PLC0415 - lazy (first job)
+    from ._values import FailureType  # noqa: PLC0415 - lazy (first job)
+    from ._worker_core import exception_message, failure_type_of, prepare_report  # noqa: PLC0415 - lazy (first job)
 
     secrets = _secret_forms(job)
     outcome: object = result
@@ -429,7 +426,7 @@ _WORDS = {"succeeded": "success", "failed": "failure", "continued": "continuatio
 
 
 def _is_invalid_job_state(exc: Exception) -> bool:
-    from botocore.exceptions import ClientError  # noqa: PLC0415 - loaded by boto3 already
+    from botocore.exceptions import ClientError  # noqa: PLC0415 - lazy (boto3)
 
     return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") == (
         "InvalidJobStateException"
@@ -438,7 +435,7 @@ def _is_invalid_job_state(exc: Exception) -> bool:
 
 def _check_reportable(job: Job, service_model: Any) -> None:
     """Raise `ValidationError` now, before the function runs, if no report could name this job."""
-    from ._worker_core import failure_call  # noqa: PLC0415 - only when a job is reported
+    from ._worker_core import failure_call  # noqa: PLC0415 - lazy (first job)
 
     failure_call(job.id, "check").validate(service_model)
 
@@ -472,7 +469,7 @@ def _handle(
     _check_reportable(job, service_model)
     result = _call(func, job, context, margin_ms)
     call, kind = _prepare_report(job, result, margin_ms, service_model)
-    from ._calls import run  # noqa: PLC0415
+    from ._calls import run  # noqa: PLC0415 - lazy (first job)
 
     try:
         run(client, call)
@@ -483,7 +480,7 @@ def _handle(
             # make Lambda run the function again.
             logger.warning("job %s: not reported (%s): the job was already reported", job.id, kind)
         else:
-            from ._redact import describe_exception  # noqa: PLC0415
+            from ._redact import describe_exception  # noqa: PLC0415 - lazy (first job)
 
             logger.error(
                 "job %s: reporting %s failed: %s",

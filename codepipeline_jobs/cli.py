@@ -56,7 +56,7 @@ from botocore.exceptions import (
 from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url, validate_region_name
 
 from ._action_types import params_of, validate_custom_action_type_owner
-from ._calls import ensure_custom_action_type, list_action_types, requests
+from ._calls import Calls, ensure_custom_action_type, list_action_types
 from ._calls import run as send
 from ._configuration import CustomAction
 from ._convert import unstructure
@@ -517,12 +517,12 @@ def _poll(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
         if args.query is not None:
             message = "--query: is for custom actions only (PollForThirdPartyJobs has no query parameter)"
             raise _UsageError(message)
-        partner_call = requests.poll_for_third_party_jobs(action, max_batch_size=args.max_batch_size)
+        partner_call = Calls.poll_for_third_party_jobs(action, max_batch_size=args.max_batch_size)
         partner_call.validate()
         partner_jobs = send(_client(args, client), partner_call)
         _print_json(unstructure(partner_jobs), [], show_secrets=args.show_secrets)
         return 0
-    call = requests.poll_for_jobs(action, max_batch_size=args.max_batch_size, query_param=args.query)
+    call = Calls.poll_for_jobs(action, max_batch_size=args.max_batch_size, query_param=args.query)
     call.validate()
     jobs = send(_client(args, client), call)
     secrets = [secret for job in jobs for secret in job_secrets(job)]
@@ -531,7 +531,7 @@ def _poll(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
 
 
 def _job(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
-    call = requests.get_job_details(args.job_id)
+    call = Calls.get_job_details(args.job_id)
     call.validate()
     details = send(_client(args, client), call)
     _print_json(unstructure(details), job_secrets(details), show_secrets=args.show_secrets)
@@ -539,7 +539,7 @@ def _job(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
 
 
 def _execution(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
-    call = requests.get_pipeline_execution(args.pipeline, args.execution_id)
+    call = Calls.get_pipeline_execution(args.pipeline, args.execution_id)
     call.validate()
     execution = send(_client(args, client), call)
     _print_json(unstructure(execution), [], show_secrets=args.show_secrets)
@@ -599,8 +599,8 @@ def _run(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
         raise _UsageError(message)
     action = _action(args)
     poll = (
-        requests.poll_for_third_party_jobs(action) if partner
-        else requests.poll_for_jobs(action, query_param=args.query)
+        Calls.poll_for_third_party_jobs(action) if partner
+        else Calls.poll_for_jobs(action, query_param=args.query)
     )
     poll.validate()
     handler = _load_function(args.handler, "MODULE:FUNCTION")
@@ -920,7 +920,7 @@ def _register(args: argparse.Namespace, client: CodePipelineClient | None) -> in
     tags = [Tag(key=key, value=value) for tag in args.tag for key, value in tag.items()]
     try:
         params = params_of(action_type, tags)
-        create = requests.create_custom_action_type(params)
+        create = Calls.create_custom_action_type(params)
         create.validate()
     except ValidationError as exc:
         if exc.parameter.startswith("tags["):
@@ -938,7 +938,7 @@ def _register(args: argparse.Namespace, client: CodePipelineClient | None) -> in
 
 
 def _list_types(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
-    requests.list_action_types(
+    Calls.list_action_types(
         action_owner_filter=args.owner, region_filter=args.region_filter
     ).validate()
     found = list_action_types(
@@ -949,7 +949,7 @@ def _list_types(args: argparse.Namespace, client: CodePipelineClient | None) -> 
 
 
 def _delete_type(args: argparse.Namespace, client: CodePipelineClient | None) -> int:
-    call = requests.delete_custom_action_type(args.category, args.provider, args.version)
+    call = Calls.delete_custom_action_type(args.category, args.provider, args.version)
     call.validate()
     if not args.yes:
         message = (

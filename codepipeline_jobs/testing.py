@@ -95,6 +95,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 import attrs
 from botocore.exceptions import ConnectionClosedError
 
+from ._action_types import params_of
 from ._configuration import CustomAction
 from ._errors import OutputVariablesTooLargeError, ValidationError
 from ._fake_service import LAMBDA_INVOKE, FakeJob, FakeReport, JobBook
@@ -460,8 +461,6 @@ class FakeCodePipeline:
             ValueError: The type is registered with another definition, or was
                 deleted with another one.
         """
-        from ._action_types import params_of  # noqa: PLC0415 - only when a type is registered
-
         declared = action_type.action_type if isinstance(action_type, CustomAction) else action_type
         params = params_of(declared)
         validate_request("CreateCustomActionType", params)

@@ -37,7 +37,7 @@ from codepipeline_jobs import (
     unstructure,
 )
 from codepipeline_jobs._convert import make_converter, structure_reply
-from codepipeline_jobs._fastread import Mismatch
+from codepipeline_jobs._convert_generated import Mismatch
 from tests import strategies
 from tests.conftest import JOB_ID
 
@@ -318,8 +318,8 @@ def test_error_messages_carry_no_secret(document: dict[str, Any]) -> None:
 
 
 def _reference(document: Any, cls: type[Any]) -> Any:
-    """What the cattrs hooks alone read: the detailed converter never takes the fast path."""
-    return _convert._locating_converter().structure(document, cls)
+    """What the cattrs hooks alone read: the reference converter never runs generated code."""
+    return _convert._converter().structure(document, cls)
 
 
 @pytest.mark.parametrize(("operation", "member", "cls"), READ_SHAPES, ids=SHAPE_IDS)
@@ -338,7 +338,7 @@ def test_generated_readers_read_as_the_converter(
             strategies.with_unknown_keys(document, shape),
         ])
     )
-    read = _convert._FAST.reader(cls)
+    read = _convert._GENERATED.reader(cls)
     assert read is not None
     fast = read(copy.deepcopy(document))
     slow = _reference(document, cls)
@@ -352,7 +352,7 @@ def test_generated_readers_read_as_the_converter(
 def test_generated_writers_write_as_the_converter(cls: type[Any], data: st.DataObject) -> None:
     """Each generated writer returns what cattrs' unstructure returns."""
     model = data.draw(strategies.models(cls))
-    write = _convert._FAST.writer(cls)
+    write = _convert._GENERATED.writer(cls)
     assert write is not None
     assert write(model) == make_converter().unstructure(model)
 
@@ -388,14 +388,67 @@ def test_off_the_fast_path_reads_the_same(document: Any, cls: Any) -> None:
     assert structure(document, cls) == _reference(document, cls)
 
 
-def test_the_converter_reads_models_through_generated_code() -> None:
-    """The converter's hooks for models use the generated readers; the locating one does not."""
+def test_one_path_whatever_happened_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a malformed reply (the reference converter built), reads and writes still run generated code."""
+    generated: list[str] = []
+    reader, writer = _convert._GENERATED.reader, _convert._GENERATED.writer
+
+    def counting(kind: str, function: Any) -> Any:
+        def run(value: Any) -> Any:
+            generated.append(kind)
+            return function(value)
+
+        return None if function is None else run
+
+    def counting_reader(type_: Any) -> Any:
+        return counting("read", reader(type_))
+
+    def counting_writer(cls: type[Any]) -> Any:
+        return counting("write", writer(cls))
+
+    document = _valid_job(inputArtifacts=[{"name": "a"}])
+    unstructure(structure(document, Job))  # generated before counting: nested code calls the real ones
+    monkeypatch.setattr(_convert._GENERATED, "reader", counting_reader)
+    monkeypatch.setattr(_convert._GENERATED, "writer", counting_writer)
+    job = structure(document, Job)
+    with pytest.raises(MalformedResponseError):
+        structure({"id": 5, "data": {}}, Job)
+    assert _convert._built  # the reference converter now exists
+    assert structure(document, Job) == job
+    assert unstructure(job) == document
+    assert generated == ["read", "read", "read", "write"]
+
+
+@pytest.mark.parametrize("cls", MODEL_CLASSES, ids=lambda cls: cls.__name__)
+def test_every_model_has_generated_code(cls: type[Any]) -> None:
+    """The generated half covers every model: the reference converter is only ever the fallback."""
+    assert _convert._GENERATED.reader(cls) is not None
+    assert _convert._GENERATED.reader(tuple[cls, ...]) is not None  # type: ignore[valid-type]
+    assert _convert._GENERATED.reader(cls | None) is not None
+    assert _convert._GENERATED.writer(cls) is not None
+
+
+@pytest.mark.parametrize("cls", MODEL_CLASSES, ids=lambda cls: cls.__name__)
+@LAWS
+@given(data=st.data())
+def test_generated_readers_read_every_model_as_the_converter(cls: type[Any], data: st.DataObject) -> None:
+    """For every model, the generated reader reads what the reference converter writes as it reads it."""
+    model = data.draw(strategies.models(cls))
+    document = _convert._converter().unstructure(model)
+    read = _convert._GENERATED.reader(cls)
+    assert read is not None
+    fast = read(copy.deepcopy(document))
+    assert fast == _reference(document, cls) == model
+    assert repr(fast) == repr(model)
+
+
+def test_the_reference_converter_runs_no_generated_code() -> None:
+    """`converter` is plain cattrs as `configure_converter` sets it up, with detailed errors."""
     from codepipeline_jobs import converter
 
-    assert _convert._is_fast(converter.get_structure_hook(Job))
-    assert _convert._is_fast(converter.get_structure_hook(tuple[Job, ...]))
-    assert _convert._fast_reader(Job) is _convert._FAST.reader(Job)
-    assert not _convert._is_fast(_convert._locating_converter().get_structure_hook(Job))
+    assert converter is _convert._converter()
+    assert converter.detailed_validation
+    assert make_converter().detailed_validation
 
 
 def test_a_customised_converter_reads_through_its_own_hooks() -> None:
@@ -406,7 +459,6 @@ def test_a_customised_converter_reads_through_its_own_hooks() -> None:
     assert job.id == "ABC"
     assert job.data.pipeline_context is not None
     assert job.data.pipeline_context.stage == _models.StageContext(name="BUILD")
-    assert not _convert._is_fast(conv.get_structure_hook(Job))
 
 
 def test_a_malformed_value_deep_down_is_still_named() -> None:
@@ -473,18 +525,17 @@ VALUE_SET_CLASSES = [
 @pytest.mark.parametrize("cls", VALUE_SET_CLASSES, ids=lambda cls: cls.__name__)
 def test_value_set_converters_keep_the_generated_readers(cls: type[Any]) -> None:
     """The generated readers still fill the slots of classes whose only converters are value sets'."""
-    from codepipeline_jobs import _fastread
+    from codepipeline_jobs import _convert_generated
 
     if cls is not Job:
         assert any(a.converter is not None for a in attrs.fields(cls))
-        assert _fastread._slot_setters(cls) is not None
-    assert _convert._FAST.reader(cls) is not None
-    assert _convert._is_fast(make_converter().get_structure_hook(cls))
+        assert _convert_generated._slot_setters(cls) is not None
+    assert _convert._GENERATED.reader(cls) is not None
 
 
 def test_any_other_converter_takes_the_slow_path() -> None:
     """A converter the generated code does not know of means attrs' __init__ must run: no reader."""
-    from codepipeline_jobs import _fastread
+    from codepipeline_jobs import _convert_generated
 
     def shout(value: str) -> str:
         return value.upper()
@@ -493,7 +544,7 @@ def test_any_other_converter_takes_the_slow_path() -> None:
     class Shouting:
         name: str = attrs.field(converter=shout)
 
-    assert _fastread._slot_setters(Shouting) is None
+    assert _convert_generated._slot_setters(Shouting) is None
     assert make_converter().structure({"name": "quiet"}, Shouting) == Shouting(name="QUIET")
 
 
@@ -513,7 +564,7 @@ def _action_documents() -> st.SearchStrategy[dict[str, Any]]:
 def test_reading_and_constructing_normalise_alike(document: dict[str, Any]) -> None:
     """A str read from a reply (generated reader or cattrs) and given to __init__ make the same member."""
     built = ActionTypeId(**document)
-    read = _convert._FAST.reader(ActionTypeId)
+    read = _convert._GENERATED.reader(ActionTypeId)
     assert read is not None
     try:
         fast: ActionTypeId | None = read(dict(document))

@@ -26,7 +26,7 @@ from codepipeline_jobs import (
     poll_for_jobs,
     put_third_party_job_success_result,
 )
-from codepipeline_jobs._calls import requests
+from codepipeline_jobs._calls import Calls
 from codepipeline_jobs._redact import scrub
 from tests.conftest import ACTION, JOB_ID, RawReply, json_reply
 
@@ -101,7 +101,7 @@ def test_unprintable_exception_is_described() -> None:
     """An exception whose str() itself fails still gives a valid failure message."""
     details = FailureDetails.from_exception(_Unprintable())
     assert details.message.startswith("_Unprintable: ")
-    requests.put_job_failure_result(JOB_ID, details).validate()
+    Calls.put_job_failure_result(JOB_ID, details).validate()
 
 
 def test_long_message_is_cut_with_a_marker() -> None:
@@ -127,8 +127,8 @@ def test_message_of_exactly_the_limit_is_kept() -> None:
 def test_result_passes_validation(exc: BaseException) -> None:
     """What from_exception builds is always accepted by the PutJobFailureResult rules."""
     details = FailureDetails.from_exception(exc, job=JOB, external_execution_id="e")
-    requests.put_job_failure_result(JOB_ID, details).validate()
-    requests.put_third_party_job_failure_result("pj", "t", details).validate()
+    Calls.put_job_failure_result(JOB_ID, details).validate()
+    Calls.put_third_party_job_failure_result("pj", "t", details).validate()
 
 
 # --- log redaction ------------------------------------------------------------------------

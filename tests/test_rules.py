@@ -39,7 +39,7 @@ from codepipeline_jobs import (
     validate_query_param,
     validate_third_party_owner,
 )
-from codepipeline_jobs._calls import Call, requests
+from codepipeline_jobs._calls import Call, Calls
 from codepipeline_jobs._errors import counted, type_description, with_article
 from codepipeline_jobs._rules import validate_request
 from tests.conftest import ACTION, EXECUTION_ID, JOB_ID, PARTNER_ACTION
@@ -600,22 +600,22 @@ def test_errors_do_not_quote_secrets(client: CodePipelineClient, sent_spy: list[
 
 #: Boundary values that are valid: building and validating the call raises nothing.
 GOOD: list[tuple[str, Call[Any]]] = [
-    ("max_batch_size 1", requests.poll_for_jobs(ACTION, max_batch_size=1)),
+    ("max_batch_size 1", Calls.poll_for_jobs(ACTION, max_batch_size=1)),
     (
         "queryParam 1 entry of 50/50",
-        requests.poll_for_jobs(ACTION, query_param={"k" * 50: "v-_9" * 12 + "ab"}),
+        Calls.poll_for_jobs(ACTION, query_param={"k" * 50: "v-_9" * 12 + "ab"}),
     ),
-    ("queryParam empty", requests.poll_for_jobs(ACTION, query_param={})),
-    ("provider 35, version 9", requests.poll_for_jobs(_action(provider="p" * 35, version="v_-" * 3))),
-    ("3p poll", requests.poll_for_third_party_jobs(PARTNER_ACTION, max_batch_size=100)),
-    ("nonce 50", requests.acknowledge_job(JOB_ID, "n" * 50)),
+    ("queryParam empty", Calls.poll_for_jobs(ACTION, query_param={})),
+    ("provider 35, version 9", Calls.poll_for_jobs(_action(provider="p" * 35, version="v_-" * 3))),
+    ("3p poll", Calls.poll_for_third_party_jobs(PARTNER_ACTION, max_batch_size=100)),
+    ("nonce 50", Calls.acknowledge_job(JOB_ID, "n" * 50)),
     (
         "percent 0",
-        requests.put_job_success_result(JOB_ID, execution_details=ExecutionDetails(percent_complete=0)),
+        Calls.put_job_success_result(JOB_ID, execution_details=ExecutionDetails(percent_complete=0)),
     ),
     (
         "percent 100",
-        requests.put_job_success_result(
+        Calls.put_job_success_result(
             JOB_ID,
             execution_details=ExecutionDetails(
                 percent_complete=100, summary="s" * 2048, external_execution_id="e" * 1500
@@ -624,7 +624,7 @@ GOOD: list[tuple[str, Call[Any]]] = [
     ),
     (
         "full revision",
-        requests.put_job_success_result(
+        Calls.put_job_success_result(
             JOB_ID,
             current_revision=CurrentRevision(
                 revision="r" * 1500,
@@ -634,15 +634,15 @@ GOOD: list[tuple[str, Call[Any]]] = [
             ),
         ),
     ),
-    ("continuationToken 2048", requests.put_job_success_result(JOB_ID, continuation_token="t" * 2048)),
+    ("continuationToken 2048", Calls.put_job_success_result(JOB_ID, continuation_token="t" * 2048)),
     (
         "outputVariables at quota",
-        requests.put_job_success_result(JOB_ID, output_variables={"a": "v" * 122_879}),
+        Calls.put_job_success_result(JOB_ID, output_variables={"a": "v" * 122_879}),
     ),
-    ("outputVariables key chars", requests.put_job_success_result(JOB_ID, output_variables={"A-z_0@9": ""})),
+    ("outputVariables key chars", Calls.put_job_success_result(JOB_ID, output_variables={"A-z_0@9": ""})),
     (
         "message 5000",
-        requests.put_job_failure_result(
+        Calls.put_job_failure_result(
             JOB_ID,
             FailureDetails(
                 type=FailureType.SYSTEM_UNAVAILABLE, message="m" * 5000, external_execution_id="e" * 1500
@@ -651,20 +651,20 @@ GOOD: list[tuple[str, Call[Any]]] = [
     ),
     (
         "message 1",
-        requests.put_job_failure_result(JOB_ID, FailureDetails(type=FailureType.JOB_FAILED, message="m")),
+        Calls.put_job_failure_result(JOB_ID, FailureDetails(type=FailureType.JOB_FAILED, message="m")),
     ),
-    ("pipelineName 100", requests.get_pipeline_execution("A.z@0-_" * 14 + "ab", EXECUTION_ID)),
-    ("3p jobId 512, token 256", requests.acknowledge_third_party_job("j" * 512, "n", "t" * 256)),
-    ("3p details", requests.get_third_party_job_details("J" * 512, "t")),
+    ("pipelineName 100", Calls.get_pipeline_execution("A.z@0-_" * 14 + "ab", EXECUTION_ID)),
+    ("3p jobId 512, token 256", Calls.acknowledge_third_party_job("j" * 512, "n", "t" * 256)),
+    ("3p details", Calls.get_third_party_job_details("J" * 512, "t")),
     (
         "3p success",
-        requests.put_third_party_job_success_result(
+        Calls.put_third_party_job_success_result(
             "j", "t", continuation_token="t" * 2048, execution_details=ExecutionDetails(percent_complete=100)
         ),
     ),
     (
         "3p failure",
-        requests.put_third_party_job_failure_result(
+        Calls.put_third_party_job_failure_result(
             "j", "t" * 256, FailureDetails(type=FailureType.REVISION_OUT_OF_SYNC, message="m" * 5000)
         ),
     ),
@@ -782,27 +782,27 @@ _ID = "11111111-2222-4333-8444-555555555555"
 
 #: (call, the exact rule its error states)
 WORDED: list[tuple[str, Call[Any], str]] = [
-    ("1 character", requests.poll_for_jobs(_action(provider="")), "must be at least 1 character, got ''"),
+    ("1 character", Calls.poll_for_jobs(_action(provider="")), "must be at least 1 character, got ''"),
     (
         "an empty string",
-        requests.put_job_failure_result(_ID, FailureDetails(type="JobFailed", message="")),
+        Calls.put_job_failure_result(_ID, FailureDetails(type="JobFailed", message="")),
         "must be at least 1 character, got an empty string",
     ),
-    ("an int", requests.poll_for_jobs(ACTION, query_param=_bad({"k": 1})), "must be a string, got an int"),
-    ("a bool", requests.poll_for_jobs(ACTION, max_batch_size=True), "must be an integer, got a bool"),
+    ("an int", Calls.poll_for_jobs(ACTION, query_param=_bad({"k": 1})), "must be a string, got an int"),
+    ("a bool", Calls.poll_for_jobs(ACTION, max_batch_size=True), "must be an integer, got a bool"),
     (
         "an 80-character string",
-        requests.poll_for_jobs(ACTION, query_param={"k": "v" * 80}),
+        Calls.poll_for_jobs(ACTION, query_param={"k": "v" * 80}),
         "must be at most 50 characters, got an 80-character string",
     ),
     (
         "a 51-character string",
-        requests.acknowledge_job(_ID, "n" * 51),
+        Calls.acknowledge_job(_ID, "n" * 51),
         "must be at most 50 characters, got a 51-character string",
     ),
     (
         "1 entry",
-        requests.poll_for_jobs(ACTION, query_param={"a": "1", "b": "2"}),
+        Calls.poll_for_jobs(ACTION, query_param={"a": "1", "b": "2"}),
         "must have at most 1 entry, got 2",
     ),
 ]

@@ -1,4 +1,9 @@
-"""Generated, specialised code that reads and writes the models: the converter's fast path.
+"""The converter's generated half: specialised code that reads and writes the models.
+
+This room holds the code generator and the functions it makes; the rules they
+follow, and the cattrs converter that states them, live in
+`codepipeline_jobs._convert`, which runs these functions first (the only fast
+path) and hands whatever they refuse to its converter.
 
 For each model class, and each type the converter is asked to read, the
 source of one plain function is generated on first use and compiled once.
@@ -10,11 +15,12 @@ the reverse for requests.
 
 The generated code knows only the happy path and raises on anything unusual:
 a missing required key, a value of an unexpected type (even a ``str``
-subclass), a mapping that is not a ``dict``. Callers then read the same
-data again through the cattrs converter in `codepipeline_jobs._convert`,
-which is the reference: it accepts what it accepts and names the path of
+subclass), a mapping that is not a ``dict``. `codepipeline_jobs._convert`
+then reads the same data again through its cattrs converter, which is the
+reference: it accepts what it accepts and names the path of
 what it rejects. A generated function must therefore give the same result
-as the converter whenever it returns; the tests compare the two.
+as the converter whenever it returns; the tests compare the two over every
+model (hypothesis).
 
 This module does not import cattrs: a cold start that only reads well-formed
 data never pays for it.
@@ -36,7 +42,7 @@ import attrs
 from ._models import FrozenMap
 from ._values import ValueSet, is_value_set_converter
 
-__all__ = ["Compiler", "Mismatch"]
+__all__ = ["Compiler", "Mismatch", "is_optional", "optional_arg"]
 
 #: A generated reader (wire -> model) or writer (model -> wire).
 Function = Callable[[Any], Any]
@@ -72,14 +78,19 @@ def _str_map(value: object) -> FrozenMap[str]:
     return FrozenMap(items)
 
 
-def _optional_arg(type_: Any) -> Any:
-    """``X`` for ``X | None`` (or ``Optional[X]``), else `_MISSING`."""
+def optional_arg(type_: Any) -> Any:
+    """``X`` for ``X | None`` (or ``Optional[X]``), else `_MISSING` (the converter's test too)."""
     if typing.get_origin(type_) not in (typing.Union, UnionType):
         return _MISSING
     args = typing.get_args(type_)
     if len(args) != 2 or _NONE_TYPE not in args:
         return _MISSING
     return args[0] if args[1] is _NONE_TYPE else args[1]
+
+
+def is_optional(type_: Any) -> bool:
+    """Whether `type_` is ``X | None`` (or ``Optional[X]``)."""
+    return optional_arg(type_) is not _MISSING
 
 
 def _tuple_item(type_: Any) -> Any:
@@ -181,14 +192,15 @@ class _Source:
             "_new": object.__new__,
         }
         self.inlining: set[type[Any]] = set()
+        self._named: dict[tuple[int, str], str] = {}
 
     def name(self, value: Any, prefix: str) -> str:
-        """A global name of the generated function bound to `value`."""
-        for existing, bound in self.names.items():
-            if bound is value and existing.startswith(prefix):
-                return existing
-        name = f"{prefix}{len(self.names)}"
-        self.names[name] = value
+        """A global name of the generated function bound to `value` (one per value and prefix)."""
+        key = (id(value), prefix)  # `value` stays alive in `names` while the key is used
+        name = self._named.get(key)
+        if name is None:
+            name = self._named[key] = f"{prefix}{len(self.names)}"
+            self.names[name] = value
         return name
 
     def add(self, indent: int, line: str) -> None:
@@ -267,7 +279,7 @@ class Compiler:
         if exact is not None:
             add(indent, f"if {var}.__class__ is not {exact}: raise Mismatch")
             return True
-        optional = _optional_arg(type_)
+        optional = optional_arg(type_)
         exact = None if optional is _MISSING else self._exact_class(source, optional)
         if exact is not None:
             add(indent, f"if {var} is not None and {var}.__class__ is not {exact}: raise Mismatch")
@@ -282,7 +294,7 @@ class Compiler:
         if _is_str_map(type_):
             add(indent, f"{var} = {source.name(_str_map, '_str_map')}({var})")
             return True
-        inner = _optional_arg(type_)
+        inner = optional_arg(type_)
         if inner is not _MISSING:
             add(indent, f"if {var} is not None:")
             return self._emit_read(source, inner, var, indent + 1, level)
@@ -338,7 +350,7 @@ class Compiler:
             inner = indent
             if default is attrs.NOTHING:
                 add(indent, f"{value} = {var}[{key!r}]")
-            elif (default is None and _optional_arg(types[field.name]) is not _MISSING) or (
+            elif (default is None and optional_arg(types[field.name]) is not _MISSING) or (
                 default == () and _tuple_item(types[field.name]) is not _MISSING
             ):
                 # A missing member and a null one read alike: as the default.
@@ -392,7 +404,7 @@ class Compiler:
             add(indent, "else:")
             add(indent + 1, "raise Mismatch")
             return True
-        inner = _optional_arg(type_)
+        inner = optional_arg(type_)
         if inner is not _MISSING:
             add(indent, f"if {var} is not None:")
             return self._emit_write(source, inner, var, indent + 1)
