@@ -279,6 +279,7 @@ def test_a_handler_within_its_job_timeout_is_reported_as_usual(fake: FakeCodePip
 
 def test_an_asyncio_handler_past_its_job_timeout_is_cancelled() -> None:
     """The asyncio worker cancels a coroutine handler at its deadline; the job is reported failed."""
+    pytest.importorskip("aiobotocore", reason="needs the aio extra (aiobotocore)")
     fake = FakeCodePipeline()
     job_id = fake.add_job(ACTION)
     cancelled = asyncio.Event()
