@@ -17,14 +17,14 @@ from ._values import ActionOwner
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
-    from ._models import (
+    from ._action_type_models import (
         ActionConfigurationProperty,
         ActionType,
-        ActionTypeId,
         ActionTypeSettings,
         ArtifactDetails,
         Tag,
     )
+    from ._models import ActionTypeId
 
 __all__ = [
     "create_params",

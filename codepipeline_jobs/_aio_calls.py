@@ -19,23 +19,17 @@ if TYPE_CHECKING:
 
     from types_aiobotocore_codepipeline import CodePipelineClient
 
-    from ._calls import Call
-    from ._models import (
+    from ._action_type_models import (
         ActionConfigurationProperty,
         ActionType,
-        ActionTypeId,
         ActionTypeSettings,
         ArtifactDetails,
-        CurrentRevision,
-        ExecutionDetails,
-        FailureDetails,
-        Job,
-        JobDetails,
-        PipelineExecution,
         Tag,
-        ThirdPartyJob,
-        ThirdPartyJobDetails,
     )
+    from ._calls import Call
+    from ._execution_models import PipelineExecution
+    from ._job_detail_models import JobDetails, ThirdPartyJob, ThirdPartyJobDetails
+    from ._models import ActionTypeId, CurrentRevision, ExecutionDetails, FailureDetails, Job
     from ._values import ActionCategory, ActionCategoryName, ActionOwner, ActionOwnerName, JobStatus
 
 __all__ = [

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from ._aio_calls import run as run_call
 from ._aio_signals import signals_stop
 from ._job_context import job_context
+from ._job_detail_models import ThirdPartyJob, ThirdPartyJobDetails
 from ._lifecycle import (
     REPORT_GRACE,
     Answer,
@@ -38,7 +39,7 @@ from ._lifecycle import (
     log_late_result,
     log_stopped,
 )
-from ._models import Job, ThirdPartyJob, ThirdPartyJobDetails
+from ._models import Job
 from ._outcomes import Outcome  # the handler aliases use it at run time
 from ._redact import describe_exception
 

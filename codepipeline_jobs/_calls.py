@@ -20,21 +20,13 @@ import functools
 import logging
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from ._action_type_models import ActionType
 from ._action_types import create_params, find, params_of, plain, settle
 from ._convert import structure_reply, unstructure
 from ._errors import MalformedResponseError, type_description, with_article
-from ._models import (
-    ActionType,
-    ActionTypeId,
-    CurrentRevision,
-    ExecutionDetails,
-    FailureDetails,
-    Job,
-    JobDetails,
-    PipelineExecution,
-    ThirdPartyJob,
-    ThirdPartyJobDetails,
-)
+from ._execution_models import PipelineExecution
+from ._job_detail_models import JobDetails, ThirdPartyJob, ThirdPartyJobDetails
+from ._models import ActionTypeId, CurrentRevision, ExecutionDetails, FailureDetails, Job
 from ._rules import validate_request
 from ._values import JobStatus
 from ._void_replies import install as install_void_reply_check
@@ -44,8 +36,8 @@ if TYPE_CHECKING:
 
     from mypy_boto3_codepipeline import CodePipelineClient
 
+    from ._action_type_models import ActionConfigurationProperty, ActionTypeSettings, ArtifactDetails, Tag
     from ._configuration import CustomAction
-    from ._models import ActionConfigurationProperty, ActionTypeSettings, ArtifactDetails, Tag
     from ._values import ActionCategory, ActionCategoryName, ActionOwner, ActionOwnerName
 
 __all__ = [

@@ -27,22 +27,23 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import attrs
 
-from ._convert import unstructure
-from ._errors import MASK, InvalidConfigurationError, ValidationError
-from ._models import (
+from ._action_type_models import (
     ActionConfigurationProperty,
     ActionType,
-    ActionTypeId,
     ActionTypeSettings,
     ArtifactDetails,
 )
+from ._convert import unstructure
+from ._errors import MASK, InvalidConfigurationError, ValidationError
+from ._models import ActionTypeId
 from ._rules import validate_configuration_properties
 from ._values import ActionCategory, ActionConfigurationPropertyType, ActionOwner, to_value_set
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from ._models import Job, JobDetails, ThirdPartyJobDetails
+    from ._job_detail_models import JobDetails, ThirdPartyJobDetails
+    from ._models import Job
     from ._values import ActionCategoryName
 
 if sys.version_info >= (3, 11):  # pragma: no cover - depends on the interpreter

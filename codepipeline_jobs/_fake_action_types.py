@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from ._action_type_models import ActionType
 from ._convert import structure
 from ._fake_wire import ServiceError
-from ._models import ActionType
 from ._values import ActionOwner
 
 if TYPE_CHECKING:

@@ -23,7 +23,8 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Union
 
-from ._models import Job, JobDetails, ThirdPartyJobDetails
+from ._job_detail_models import JobDetails, ThirdPartyJobDetails
+from ._models import Job
 
 if TYPE_CHECKING:
     import asyncio

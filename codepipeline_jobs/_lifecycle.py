@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from ._calls import Calls
 from ._health import Health, HealthState
 from ._job_context import JobContext, renewer
-from ._models import Job, ThirdPartyJob
+from ._models import Job
 from ._outcomes import Failure
 from ._poll_targets import Rotation, poll_targets
 from ._redact import describe_exception, job_secrets
@@ -81,7 +81,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Mapping
 
     from ._calls import Call
-    from ._models import ActionTypeId, ThirdPartyJobDetails
+    from ._job_detail_models import ThirdPartyJob, ThirdPartyJobDetails
+    from ._models import ActionTypeId
     from ._poll_targets import ActionTypes, QueryParams
     from ._values import JobStatus
     from ._worker_core import JobLog, ReportKind, WorkerStats

@@ -1,4 +1,13 @@
-"""The API's shapes as frozen attrs classes.
+"""The API's shapes as frozen attrs classes: a job and what reports it.
+
+This room holds what every runtime needs, a Lambda function's first invocation
+included: `Job` and the shapes inside it, the details a result reports
+(`CurrentRevision`, `ExecutionDetails`, `FailureDetails`), `FrozenMap` and the
+methods every model shares. The shapes only some calls return live next door,
+so that a cold start does not pay for creating their classes:
+`codepipeline_jobs._job_detail_models` (GetJobDetails and partner jobs),
+`codepipeline_jobs._execution_models` (GetPipelineExecution) and
+`codepipeline_jobs._action_type_models` (custom action types).
 
 Every class is named after its shape in the CodePipeline API and every field
 after its member, snake_cased: ``JobData.artifactCredentials`` is
@@ -27,7 +36,7 @@ import operator
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime  # noqa: TC003 - attrs resolves field types at runtime
-from typing import Any, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 import attrs
 
@@ -35,65 +44,45 @@ from ._errors import MASK
 from ._values import (
     ActionCategory,
     ActionCategoryName,
-    ActionConfigurationPropertyType,
-    ActionConfigurationPropertyTypeName,
     ActionOwner,
     ActionOwnerName,
     ArtifactLocationType,
     ArtifactLocationTypeName,
     EncryptionKeyType,
     EncryptionKeyTypeName,
-    ExecutionMode,
-    ExecutionModeName,
-    ExecutionType,
-    ExecutionTypeName,
     FailureType,
     FailureTypeName,
-    PipelineExecutionStatus,
-    PipelineExecutionStatusName,
-    TriggerType,
-    TriggerTypeName,
     mark_value_set_converters,
     to_value_set,
 )
 
+if TYPE_CHECKING:
+    from ._job_detail_models import JobDetails, ThirdPartyJobDetails
+
 __all__ = [
     "AWSSessionCredentials",
     "ActionConfiguration",
-    "ActionConfigurationProperty",
     "ActionContext",
-    "ActionType",
     "ActionTypeId",
-    "ActionTypeSettings",
     "Artifact",
-    "ArtifactDetails",
     "ArtifactLocation",
-    "ArtifactRevision",
     "CurrentRevision",
     "EncryptionKey",
     "ExecutionDetails",
-    "ExecutionTrigger",
     "FailureDetails",
     "FrozenMap",
     "Job",
     "JobData",
-    "JobDetails",
     "PipelineContext",
-    "PipelineExecution",
-    "PipelineRollbackMetadata",
-    "ResolvedPipelineVariable",
     "S3ArtifactLocation",
     "StageContext",
-    "Tag",
-    "ThirdPartyJob",
-    "ThirdPartyJobData",
-    "ThirdPartyJobDetails",
     "model_methods",
 ]
 
 _V = TypeVar("_V")
 _T = TypeVar("_T")
 _C = TypeVar("_C", bound=type)
+
 
 class FrozenMap(Mapping[str, _V]):
     """An immutable, hashable, picklable mapping: the runtime type of map members.
@@ -294,36 +283,12 @@ def _failure_type(value: FailureType | FailureTypeName) -> FailureType:
     return to_value_set(FailureType, value, "FailureDetails.type")
 
 
-def _trigger_type(value: TriggerType | TriggerTypeName | None) -> TriggerType | None:
-    return None if value is None else to_value_set(TriggerType, value, "ExecutionTrigger.trigger_type")
-
-
-def _execution_status(
-    value: PipelineExecutionStatus | PipelineExecutionStatusName | None,
-) -> PipelineExecutionStatus | None:
-    if value is None:
-        return None
-    return to_value_set(PipelineExecutionStatus, value, "PipelineExecution.status")
-
-
-def _execution_mode(value: ExecutionMode | ExecutionModeName | None) -> ExecutionMode | None:
-    return None if value is None else to_value_set(ExecutionMode, value, "PipelineExecution.execution_mode")
-
-
-def _execution_type(value: ExecutionType | ExecutionTypeName | None) -> ExecutionType | None:
-    return None if value is None else to_value_set(ExecutionType, value, "PipelineExecution.execution_type")
-
-
 mark_value_set_converters(
     _category,
     _owner,
     _artifact_location_type,
     _encryption_key_type,
     _failure_type,
-    _trigger_type,
-    _execution_status,
-    _execution_mode,
-    _execution_type,
 )
 
 
@@ -518,12 +483,6 @@ class JobData(_JobDataMembers):
 
 @model_methods
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class ThirdPartyJobData(_JobDataMembers):
-    """What a partner (third-party) action job is about (``ThirdPartyJobData`` in the API)."""
-
-
-@model_methods
-@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Job:
     """A job handed out by PollForJobs.
 
@@ -538,47 +497,6 @@ class Job:
     """The value to pass to `acknowledge_job` (absent in Lambda invoke events)."""
     account_id: str | None = None
     """The AWS account the pipeline belongs to."""
-
-
-@model_methods
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class JobDetails:
-    """A job as GetJobDetails returns it: no nonce, fresh artifact credentials."""
-
-    id: str
-    """The job's id."""
-    data: JobData
-    """What the job is about."""
-    account_id: str | None = None
-    """The AWS account the pipeline belongs to."""
-
-
-@model_methods
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class ThirdPartyJob:
-    """A partner job handed out by PollForThirdPartyJobs: ids only.
-
-    Read its details with `get_third_party_job_details` and the client token
-    that belongs to `client_id`.
-    """
-
-    client_id: str
-    """The partner's client id, which maps to the client token the calls need."""
-    job_id: str
-    """The job's id."""
-
-
-@model_methods
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class ThirdPartyJobDetails:
-    """A partner job's details, from GetThirdPartyJobDetails."""
-
-    id: str
-    """The job's id."""
-    data: ThirdPartyJobData
-    """What the job is about."""
-    nonce: str | None = None
-    """The value to pass to `acknowledge_third_party_job`."""
 
 
 # --- results --------------------------------------------------------------------------------
@@ -674,194 +592,3 @@ class FailureDetails:
             message=describe_exception(exc, job=job),
             external_execution_id=external_execution_id,
         )
-
-
-# --- pipeline executions --------------------------------------------------------------------
-
-
-@model_methods
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class ArtifactRevision:
-    """The revision of one artifact in a pipeline execution."""
-
-    name: str | None = None
-    """The artifact's name."""
-    revision_id: str | None = None
-    """The revision id (a commit id, an S3 version id, ...)."""
-    revision_change_identifier: str | None = None
-    """An additional identifier of the revision (e.g. an S3 ETag)."""
-    revision_summary: str | None = None
-    """A summary, such as a commit message."""
-    created: datetime | None = None
-    """When the revision was created."""
-    revision_url: str | None = None
-    """A link to the revision in its source system."""
-
-
-@model_methods
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class ResolvedPipelineVariable:
-    """A pipeline-level variable and the value it resolved to in an execution."""
-
-    name: str | None = None
-    """The variable's name."""
-    resolved_value: str | None = None
-    """Its value in this execution."""
-
-
-@model_methods
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class ExecutionTrigger:
-    """What started a pipeline execution."""
-
-    trigger_type: TriggerType | None = attrs.field(default=None, converter=_trigger_type)
-    """The kind of trigger."""
-    trigger_detail: str | None = None
-    """Details, such as the user or the webhook that started it."""
-
-
-@model_methods
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class PipelineRollbackMetadata:
-    """For a rollback execution: the execution it rolled back to."""
-
-    rollback_target_pipeline_execution_id: str | None = None
-    """The execution that was the rollback target."""
-
-
-@model_methods
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class PipelineExecution:
-    """A pipeline execution, from GetPipelineExecution."""
-
-    pipeline_name: str | None = None
-    """The pipeline's name."""
-    pipeline_version: int | None = None
-    """The version of the pipeline structure the execution runs."""
-    pipeline_execution_id: str | None = None
-    """The execution's id."""
-    status: PipelineExecutionStatus | None = attrs.field(default=None, converter=_execution_status)
-    """Where the execution stands."""
-    status_summary: str | None = None
-    """A summary of the status, e.g. why it failed or stopped."""
-    artifact_revisions: tuple[ArtifactRevision, ...] = ()
-    """The revisions of the source artifacts the execution runs on."""
-    variables: tuple[ResolvedPipelineVariable, ...] = ()
-    """Pipeline-level variables and their values."""
-    trigger: ExecutionTrigger | None = None
-    """What started the execution."""
-    execution_mode: ExecutionMode | None = attrs.field(default=None, converter=_execution_mode)
-    """The pipeline's execution mode."""
-    execution_type: ExecutionType | None = attrs.field(default=None, converter=_execution_type)
-    """A normal execution or a rollback."""
-    rollback_metadata: PipelineRollbackMetadata | None = None
-    """For a rollback: what it rolled back to."""
-
-
-
-# --- action types ---------------------------------------------------------------------------
-
-
-def _property_type(
-    value: ActionConfigurationPropertyType | ActionConfigurationPropertyTypeName | None,
-) -> ActionConfigurationPropertyType | None:
-    if value is None:
-        return None
-    return to_value_set(ActionConfigurationPropertyType, value, "ActionConfigurationProperty.type")
-
-
-mark_value_set_converters(_property_type)
-
-
-@model_methods
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class ArtifactDetails:
-    """How many artifacts of one kind (input or output) an action type takes.
-
-    Example:
-        ```python
-        ArtifactDetails(minimum_count=1, maximum_count=1)
-        ```
-    """
-
-    minimum_count: int
-    """The fewest artifacts an action of the type takes (0-5)."""
-    maximum_count: int
-    """The most artifacts an action of the type takes (0-5, at least `minimum_count`)."""
-
-
-@model_methods
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class ActionTypeSettings:
-    """Links the console shows for an action type and its executions.
-
-    The templates may name a configuration property as ``{Config:Name}``
-    (required and not secret), and `execution_url_template` may use
-    ``{ExternalExecutionId}``.
-    """
-
-    third_party_configuration_url: str | None = None
-    """Where a user configures the action in the provider's system (1-2048 characters)."""
-    entity_url_template: str | None = None
-    """A link to the provider's resource, e.g. a build project (1-2048 characters)."""
-    execution_url_template: str | None = None
-    """A link to one execution in the provider's system (1-2048 characters)."""
-    revision_url_template: str | None = None
-    """A link to a revision's page in the provider's system (1-2048 characters)."""
-
-
-@model_methods
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class ActionConfigurationProperty:
-    """One configuration property of a custom action type.
-
-    Example:
-        ```python
-        ActionConfigurationProperty(name="ProjectName", required=True, key=True, secret=False)
-        ```
-    """
-
-    name: str
-    """The property's name (1-50 characters), the key of its value in a job's configuration."""
-    required: bool
-    """Whether every action of the type must set it."""
-    key: bool
-    """Whether the property is part of what identifies the action's resource."""
-    secret: bool
-    """Whether its value is hidden from users of the pipeline (not from the job worker)."""
-    queryable: bool | None = None
-    """Whether PollForJobs can filter on it (``queryParam``); at most one property is."""
-    description: str | None = None
-    """What the property is for, shown in the console (1-160 characters)."""
-    type: ActionConfigurationPropertyType | None = attrs.field(
-        default=None, converter=_property_type
-    )
-    """``"String"``, ``"Number"`` or ``"Boolean"``; jobs carry every value as a string."""
-
-
-@model_methods
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class ActionType:
-    """An action type, as CreateCustomActionType and ListActionTypes return it."""
-
-    id: ActionTypeId
-    """The category, owner, provider and version that identify it."""
-    input_artifact_details: ArtifactDetails
-    """How many input artifacts an action of the type takes."""
-    output_artifact_details: ArtifactDetails
-    """How many output artifacts an action of the type produces."""
-    settings: ActionTypeSettings | None = None
-    """Links the console shows for the type."""
-    action_configuration_properties: tuple[ActionConfigurationProperty, ...] = ()
-    """The configuration properties an action of the type has (at most 10)."""
-
-
-@model_methods
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class Tag:
-    """A tag of an AWS resource, such as a custom action type."""
-
-    key: str
-    """The tag's key (1-128 characters)."""
-    value: str
-    """The tag's value (0-256 characters)."""

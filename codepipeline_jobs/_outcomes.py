@@ -1,9 +1,11 @@
-"""What a job handler returns, and how that becomes a report to CodePipeline.
+"""What a job handler returns.
 
 A handler (for `JobWorker`, `ThirdPartyJobWorker`, the Lambda decorator or
 the async worker) returns `Success`, `Continuation`, `Failure` or ``None``
-(which means `Success`). `report_call` turns that outcome into the one `Call`
-that reports it, so every runtime reports the same way.
+(which means `Success`). The outcomes are plain values: which call reports
+one is decided in one place, `codepipeline_jobs._worker_core.report_call`,
+so every runtime reports the same way (and a Lambda function that only
+builds a `Success` does not load the calls).
 """
 
 from __future__ import annotations
@@ -12,14 +14,13 @@ from typing import TYPE_CHECKING, TypeAlias
 
 import attrs
 
-from ._calls import Call, Calls
 from ._models import CurrentRevision, ExecutionDetails, FailureDetails, model_methods
 from ._values import FailureType, FailureTypeName, mark_value_set_converters, to_value_set
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["Continuation", "Failure", "Outcome", "Success", "report_call"]
+__all__ = ["Continuation", "Failure", "Outcome", "Success"]
 
 
 # A `FailureType` or its plain string, as in `codepipeline_jobs._models`.
@@ -102,49 +103,3 @@ class Failure:
 
 #: Anything a handler may return; ``None`` means `Success`.
 Outcome: TypeAlias = Success | Continuation | Failure | None
-
-
-def report_call(job_id: str, outcome: Outcome, *, client_token: str | None = None) -> Call[None]:
-    """The call that reports `outcome` for a job (a partner job when `client_token` is given).
-
-    Raises:
-        TypeError: `outcome` is not an outcome.
-    """
-    if outcome is None:
-        outcome = Success()
-    if isinstance(outcome, Failure):
-        if client_token is not None:
-            return Calls.put_third_party_job_failure_result(
-                job_id, client_token, outcome.details()
-            )
-        return Calls.put_job_failure_result(job_id, outcome.details())
-    if isinstance(outcome, Continuation):
-        token, details, revision, variables = (
-            outcome.continuation_token, outcome.execution_details, None, None
-        )
-    elif isinstance(outcome, Success):  # pyright: ignore[reportUnnecessaryIsInstance]
-        token, details, revision, variables = (
-            None, outcome.execution_details, outcome.current_revision, outcome.output_variables
-        )
-    else:  # a handler typed loosely can still return anything
-        message = (  # type: ignore[unreachable]
-            "a job handler must return Success, Continuation, Failure or None, "
-            f"not {type(outcome).__name__}"
-        )
-        raise TypeError(message)
-    if client_token is not None:
-        if variables:
-            # Partner actions have no output variables in the API.
-            message = "output_variables are not supported for partner (third-party) jobs"
-            raise TypeError(message)
-        return Calls.put_third_party_job_success_result(
-            job_id, client_token,
-            current_revision=revision, continuation_token=token, execution_details=details,
-        )
-    return Calls.put_job_success_result(
-        job_id,
-        current_revision=revision,
-        continuation_token=token,
-        execution_details=details,
-        output_variables=variables,
-    )

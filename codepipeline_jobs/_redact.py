@@ -44,7 +44,8 @@ from ._errors import MASK
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
-    from ._models import Job, JobData, JobDetails, ThirdPartyJobData, ThirdPartyJobDetails
+    from ._job_detail_models import JobDetails, ThirdPartyJobData, ThirdPartyJobDetails
+    from ._models import Job, JobData
 
 __all__ = [
     "MAX_MESSAGE_LENGTH",

@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Any, cast
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator
 
-    from ._models import ActionTypeId, Job, ThirdPartyJobDetails
+    from ._job_detail_models import ThirdPartyJobDetails
+    from ._models import ActionTypeId, Job
 
 __all__ = [
     "API_CALL_DURATION",

@@ -19,8 +19,8 @@ import attrs
 
 from ._calls import Calls
 from ._errors import InvalidConfigurationError, ValidationError
-from ._models import ActionConfiguration, ActionTypeId, FailureDetails, Job, ThirdPartyJobDetails
-from ._outcomes import Continuation, Failure, Outcome, report_call
+from ._models import ActionConfiguration, ActionTypeId, FailureDetails, Job
+from ._outcomes import Continuation, Failure, Outcome, Success
 from ._redact import MAX_MESSAGE_LENGTH, describe_exception, job_secrets, scrub
 from ._values import FailureType, JobStatus
 from ._worker_retry import Backoff, error_code, is_retryable, was_retried
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, MutableMapping
 
     from ._calls import Call
-    from ._models import JobData, ThirdPartyJobData
+    from ._job_detail_models import ThirdPartyJobData, ThirdPartyJobDetails
+    from ._models import JobData
 
 __all__ = [
     "STOPPED_MESSAGE",
@@ -53,6 +54,7 @@ __all__ = [
     "log_poll_failure",
     "nonce_of",
     "prepare_report",
+    "report_call",
     "report_failed",
     "retry_logger",
     "started_message",
@@ -418,6 +420,52 @@ def failure_call(job_id: str, message: str, client_token: str | None = None) -> 
     if client_token is not None:
         return Calls.put_third_party_job_failure_result(job_id, client_token, details)
     return Calls.put_job_failure_result(job_id, details)
+
+
+def report_call(job_id: str, outcome: Outcome, *, client_token: str | None = None) -> Call[None]:
+    """The call that reports `outcome` for a job (a partner job when `client_token` is given).
+
+    Raises:
+        TypeError: `outcome` is not an outcome.
+    """
+    if outcome is None:
+        outcome = Success()
+    if isinstance(outcome, Failure):
+        if client_token is not None:
+            return Calls.put_third_party_job_failure_result(
+                job_id, client_token, outcome.details()
+            )
+        return Calls.put_job_failure_result(job_id, outcome.details())
+    if isinstance(outcome, Continuation):
+        token, details, revision, variables = (
+            outcome.continuation_token, outcome.execution_details, None, None
+        )
+    elif isinstance(outcome, Success):  # pyright: ignore[reportUnnecessaryIsInstance]
+        token, details, revision, variables = (
+            None, outcome.execution_details, outcome.current_revision, outcome.output_variables
+        )
+    else:  # a handler typed loosely can still return anything
+        message = (  # type: ignore[unreachable]
+            "a job handler must return Success, Continuation, Failure or None, "
+            f"not {type(outcome).__name__}"
+        )
+        raise TypeError(message)
+    if client_token is not None:
+        if variables:
+            # Partner actions have no output variables in the API.
+            message = "output_variables are not supported for partner (third-party) jobs"
+            raise TypeError(message)
+        return Calls.put_third_party_job_success_result(
+            job_id, client_token,
+            current_revision=revision, continuation_token=token, execution_details=details,
+        )
+    return Calls.put_job_success_result(
+        job_id,
+        current_revision=revision,
+        continuation_token=token,
+        execution_details=details,
+        output_variables=variables,
+    )
 
 
 def prepare_report(

@@ -77,7 +77,8 @@ from ._archive import (
 )
 from ._calls import get_job_details, get_third_party_job_details
 from ._job_context import context_for
-from ._models import Artifact, Job, JobDetails, ThirdPartyJobDetails
+from ._job_detail_models import JobDetails, ThirdPartyJobDetails
+from ._models import Artifact, Job
 from ._redact import job_secrets, scrub
 
 if TYPE_CHECKING:

@@ -55,6 +55,7 @@ from botocore.exceptions import (
 )
 from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url, validate_region_name
 
+from ._action_type_models import ActionType, Tag
 from ._action_types import params_of, validate_custom_action_type_owner
 from ._calls import Calls, ensure_custom_action_type, list_action_types
 from ._calls import run as send
@@ -62,7 +63,7 @@ from ._configuration import CustomAction
 from ._convert import unstructure
 from ._errors import CodePipelineJobsError, ValidationError
 from ._health import DEFAULT_HEALTH_HOST
-from ._models import ActionType, ActionTypeId, ExecutionDetails, Tag
+from ._models import ActionTypeId, ExecutionDetails
 from ._redact import install_log_redaction, job_secrets, scrub
 from ._values import ActionCategory, ActionOwner, ValueSet
 from .worker import Continuation, Failure, JobWorker, Outcome, Success, ThirdPartyJobWorker

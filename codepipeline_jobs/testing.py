@@ -117,7 +117,8 @@ if TYPE_CHECKING:
     from mypy_boto3_codepipeline import CodePipelineClient
     from types_aiobotocore_codepipeline import CodePipelineClient as AioCodePipelineClient
 
-    from ._models import ActionType, ActionTypeId, Artifact, EncryptionKey
+    from ._action_type_models import ActionType
+    from ._models import ActionTypeId, Artifact, EncryptionKey
 
 __all__ = ["LAMBDA_INVOKE", "FakeCodePipeline", "FakeJob", "FakeReport", "FaultKind", "Faults"]
 

@@ -55,6 +55,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from ._calls import run as run_call
 from ._health import Health
 from ._job_context import JobContext, current_job, job_context
+from ._job_detail_models import ThirdPartyJob, ThirdPartyJobDetails
 from ._lifecycle import (
     REPORT_GRACE,
     Answer,
@@ -70,7 +71,7 @@ from ._lifecycle import (
     log_late_result,
     log_stopped,
 )
-from ._models import Job, ThirdPartyJob, ThirdPartyJobDetails
+from ._models import Job
 from ._outcomes import Continuation, Failure, Outcome, Success
 from ._redact import describe_exception
 from ._worker_core import WorkerStats

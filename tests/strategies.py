@@ -26,7 +26,14 @@ import attrs
 import botocore.session
 from hypothesis import strategies as st
 
-from codepipeline_jobs import FrozenMap, ValueSet, _models
+from codepipeline_jobs import (
+    FrozenMap,
+    ValueSet,
+    _action_type_models,
+    _execution_models,
+    _job_detail_models,
+    _models,
+)
 from codepipeline_jobs._convert import wire_name
 
 __all__ = [
@@ -63,10 +70,21 @@ def output_shape(operation: str, member: str) -> Shape:
     return service_model().operation_model(operation).output_shape.members[member]
 
 
+#: The modules that hold the API's shapes (the models), the job's first.
+MODEL_MODULES = (_models, _job_detail_models, _execution_models, _action_type_models)
+#: Every model class: the attrs classes those modules export.
+MODEL_CLASSES: list[type[Any]] = [
+    cls
+    for module in MODEL_MODULES
+    for name in module.__all__
+    if isinstance(cls := getattr(module, name), type) and attrs.has(cls)
+]
+_MODELS_BY_NAME = {cls.__name__: cls for cls in MODEL_CLASSES}
+
+
 def model_class(shape: Shape) -> type[Any] | None:
     """The model class named after a structure shape, if there is one."""
-    found = getattr(_models, shape.name, None)
-    return found if isinstance(found, type) and attrs.has(found) else None
+    return _MODELS_BY_NAME.get(shape.name)
 
 
 def required_members(shape: Shape) -> frozenset[str]:

@@ -21,6 +21,7 @@ from codepipeline_jobs import (
     ActionOwner,
     ActionTypeId,
     AWSSessionCredentials,
+    ExecutionTrigger,
     FrozenMap,
     Job,
     JobData,
@@ -59,7 +60,7 @@ def _shape(operation: str, member: str) -> strategies.Shape:
 
 
 SHAPE_IDS = [cls.__name__ for _, _, cls in READ_SHAPES]
-MODEL_CLASSES = [cls for name in _models.__all__ if attrs.has(cls := getattr(_models, name))]
+MODEL_CLASSES = strategies.MODEL_CLASSES
 
 
 # --- laws -----------------------------------------------------------------------------------
@@ -516,8 +517,8 @@ VALUE_SET_CLASSES = [
     _models.ArtifactLocation,
     _models.EncryptionKey,
     _models.FailureDetails,
-    _models.ExecutionTrigger,
-    _models.PipelineExecution,
+    ExecutionTrigger,
+    PipelineExecution,
     Job,
 ]
 
