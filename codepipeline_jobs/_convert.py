@@ -19,6 +19,14 @@ The path, the same at every moment of a process's life:
   value it does not expect (a ``str`` subclass in a ``str`` field, say) is
   written by `converter` instead, with the same result.
 
+The generated code of the job's models - the readers of `Job` and of a
+PollForJobs reply's jobs, the writers of every class in
+`codepipeline_jobs._models` - is generated ahead of time into
+`codepipeline_jobs._convert_frozen` (``python -m codepipeline_jobs._convert``
+writes it; a test fails while it is not what the generator makes now), so a
+cold start neither generates nor compiles it. Any other type's code is
+generated on first use, by the same generator.
+
 A type with no generated code (a recursive model, a field converter of a
 user's own) is read and written by `converter` alone. Nothing else decides:
 no flag, no state that the first malformed reply changes. The tests check
@@ -50,8 +58,34 @@ import attrs
 
 from ._convert_generated import Compiler, is_optional, optional_arg
 from ._errors import MalformedResponseError, with_article
-from ._models import FrozenMap
+from ._models import (
+    ActionConfiguration,
+    ActionContext,
+    ActionTypeId,
+    Artifact,
+    ArtifactLocation,
+    AWSSessionCredentials,
+    CurrentRevision,
+    EncryptionKey,
+    ExecutionDetails,
+    FailureDetails,
+    FrozenMap,
+    Job,
+    JobData,
+    PipelineContext,
+    S3ArtifactLocation,
+    StageContext,
+)
 from ._values import ValueSet
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+_frozen: ModuleType | None
+try:
+    from . import _convert_frozen as _frozen
+except ImportError:  # only while a renamed model leaves it stale: run python -m codepipeline_jobs._convert
+    _frozen = None
 
 if TYPE_CHECKING:
 
@@ -293,8 +327,41 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(message)
 
 
-#: The generated half: one reader per type and one writer per class, made on first use.
-_GENERATED = Compiler(wire_name)
+#: What `codepipeline_jobs._convert_frozen` holds: the readers of the types every runtime reads
+#: (a Lambda event's job, a PollForJobs reply's jobs), the writers of every class of
+#: `codepipeline_jobs._models` (a test keeps the list whole).
+FROZEN_READERS: tuple[Any, ...] = (Job, tuple[Job, ...])
+FROZEN_WRITERS: tuple[type[Any], ...] = (
+    ActionConfiguration,
+    ActionContext,
+    ActionTypeId,
+    Artifact,
+    ArtifactLocation,
+    AWSSessionCredentials,
+    CurrentRevision,
+    EncryptionKey,
+    ExecutionDetails,
+    FailureDetails,
+    Job,
+    JobData,
+    PipelineContext,
+    S3ArtifactLocation,
+    StageContext,
+)
+_FROZEN_DOCSTRING = """The generated readers and writers of the job's models, ahead of time.
+
+Written by ``python -m codepipeline_jobs._convert`` from `codepipeline_jobs._convert_generated`
+(a test fails while this is not what it makes now): do not edit by hand.
+"""
+
+
+def frozen_source() -> str:
+    """The source of `codepipeline_jobs._convert_frozen`, as the generator makes it now."""
+    return Compiler(wire_name).freeze(FROZEN_READERS, FROZEN_WRITERS, _FROZEN_DOCSTRING)
+
+
+#: The generated half: one reader per type and one writer per class, frozen or made on first use.
+_GENERATED = Compiler(wire_name, frozen=_frozen)
 
 
 # --- errors with paths ----------------------------------------------------------------------
@@ -384,3 +451,11 @@ def unstructure(obj: Any) -> Any:
         except Exception:  # noqa: BLE001, S110 - off the generated path: the reference writes it below
             pass
     return _converter().unstructure(obj)
+
+
+if __name__ == "__main__":
+    from pathlib import Path
+
+    from codepipeline_jobs._convert import frozen_source as _source
+
+    Path(__file__).with_name("_convert_frozen.py").write_text(_source(), encoding="utf-8")

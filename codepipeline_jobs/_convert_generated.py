@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import inspect
+import itertools
 import sys
 import threading
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MemberDescriptorType, UnionType
 from typing import Any
 
@@ -42,7 +43,7 @@ import attrs
 from ._models import FrozenMap
 from ._values import ValueSet, is_value_set_converter
 
-__all__ = ["Compiler", "Mismatch", "is_optional", "optional_arg"]
+__all__ = ["Compiler", "Generated", "Mismatch", "is_optional", "optional_arg"]
 
 #: A generated reader (wire -> model) or writer (model -> wire).
 Function = Callable[[Any], Any]
@@ -181,38 +182,124 @@ def _slot_setters(cls: type[Any]) -> dict[str, Callable[[Any, Any], None]] | Non
     return {name: slots[name].__set__ for name in (a.name for a in fields)}
 
 
-class _Source:
-    """The source of one generated function and the names it refers to."""
+#: The names every generated function may use (a frozen module imports or binds them alike).
+_BUILTIN_NAMES: dict[str, Any] = {"Mismatch": Mismatch, "_MISSING": _MISSING, "_new": object.__new__}
 
-    def __init__(self) -> None:
+
+#: How a frozen module rebuilds a value: ``(root, tail)`` is the source text of `root`
+#: imported by its name, then `tail` (``(Job, ".id.__set__")``); a ``None`` root means `tail`
+#: alone (another generated function's name, ``object.__new__``).
+Binding = tuple[Any, str]
+
+
+class Generated:
+    """The source of one generated function, as `Compiler.freeze` writes it into a module.
+
+    A plain class, not an attrs one: this module is imported on a cold start, and
+    creating an attrs class costs more than everything else here.
+
+    Attributes:
+        name: The function's name, unique among the functions of one `Compiler`.
+        text: Its ``def`` statement.
+        bindings: How a frozen module rebuilds the value of each global name it uses
+            (but the builtin ones).
+    """
+
+    __slots__ = ("bindings", "name", "text")
+
+    def __init__(self, name: str, text: str, bindings: dict[str, Binding]) -> None:
+        self.name = name
+        self.text = text
+        self.bindings = bindings
+
+
+def _importable(value: Any) -> tuple[str, tuple[str, str] | None]:
+    """An expression for a module-level class or function, and the import it needs."""
+    module, name = value.__module__, value.__qualname__
+    if module == "builtins":
+        return name, None
+    if "." in name or getattr(sys.modules.get(module), name, None) is not value:
+        message = f"{value!r} cannot be imported by name"
+        raise TypeError(message)
+    return name, (module, name)
+
+
+class _Source:
+    """The source of one generated function and the names it refers to.
+
+    Each name is bound to a value for compiling now and to an expression that
+    rebuilds the value, for `freeze` to write the same function into a module.
+    Names are numbered by the `Compiler`, so the names of all its functions differ.
+    """
+
+    def __init__(self, numbers: Iterator[int]) -> None:
         self.lines: list[str] = []
-        self.names: dict[str, Any] = {
-            "Mismatch": Mismatch,
-            "_MISSING": _MISSING,
-            "_new": object.__new__,
-        }
+        self.names: dict[str, Any] = dict(_BUILTIN_NAMES)
+        self.bindings: dict[str, Binding] = {}
         self.inlining: set[type[Any]] = set()
         self._named: dict[tuple[int, str], str] = {}
+        self._numbers = numbers
 
-    def name(self, value: Any, prefix: str) -> str:
-        """A global name of the generated function bound to `value` (one per value and prefix)."""
+    def name(self, value: Any, prefix: str, binding: Binding | None = None) -> str:
+        """A global name of the generated function bound to `value` (one per value and prefix).
+
+        `binding` says how a frozen module rebuilds `value`; by default `value` is a
+        class or function imported by its name. Nothing is checked here: only
+        `Compiler.freeze` needs the binding to hold.
+        """
         key = (id(value), prefix)  # `value` stays alive in `names` while the key is used
         name = self._named.get(key)
         if name is None:
-            name = self._named[key] = f"{prefix}{len(self.names)}"
+            name = self._named[key] = f"{prefix}{next(self._numbers)}"
             self.names[name] = value
+            self.bindings[name] = (value, "") if binding is None else binding
         return name
 
     def add(self, indent: int, line: str) -> None:
         self.lines.append("    " * indent + line)
 
-    def compile(self, name: str, argument: str, result: str) -> Function:
+    def compile(self, name: str, argument: str, result: str) -> tuple[Function, Generated]:
         body = "\n".join(self.lines)
         text = f"def {name}({argument}):\n{body}\n    return {result}\n"
         namespace = dict(self.names)
         exec(compile(text, f"<codepipeline_jobs generated {name}>", "exec"), namespace)  # noqa: S102 - our own generated code
         function: Function = namespace[name]
-        return function
+        return function, Generated(name, text, dict(self.bindings))
+
+
+def _label(type_: Any) -> str | None:
+    """The part of a generated function's name that says what it reads or writes."""
+    if isinstance(type_, type):
+        return type_.__name__
+    item = _tuple_item(type_)
+    if item is not _MISSING:
+        inner = _label(item)
+        return None if inner is None else f"{inner}_tuple"
+    return None
+
+
+def _expression(binding: Binding, imports: set[tuple[str, str]]) -> str:
+    """The source text of a binding, its import added to `imports`."""
+    root, tail = binding
+    if root is None:
+        return tail
+    expression, needed = _importable(root)
+    if needed is not None:
+        imports.add(needed)
+    return expression + tail
+
+
+def _type_expression(type_: Any, imports: set[tuple[str, str]]) -> str:
+    """Source text that rebuilds a type a frozen module holds a reader of."""
+    item = _tuple_item(type_)
+    if item is not _MISSING:
+        return f"tuple[{_type_expression(item, imports)}, ...]"
+    return _expression((type_, ""), imports)
+
+
+def shape_of(cls: type[Any]) -> tuple[tuple[str, str], ...]:
+    """What a generated reader or writer of `cls` assumes of it: its fields' names and types."""
+    return tuple((a.name, a.type if isinstance(a.type, str) else repr(a.type)) for a in attrs.fields(cls))
 
 
 class Compiler:
@@ -222,13 +309,84 @@ class Compiler:
         wire_name: The wire member name of a model field name.
     """
 
-    def __init__(self, wire_name: Callable[[str], str]) -> None:
+    def __init__(self, wire_name: Callable[[str], str], frozen: Any = None) -> None:
         self._wire_name = wire_name
         self._readers: dict[Any, Function | None] = {}
         self._writers: dict[Any, Function | None] = {}
         self._lock = threading.RLock()
         self._reading: set[Any] = set()
         self._writing: set[Any] = set()
+        self._numbers = itertools.count(1)
+        #: The source of each function this compiler made, by the function's id, in order.
+        self._sources: dict[int, Generated] = {}
+        shapes: Any = getattr(frozen, "SHAPES", None)
+        readers: Any = getattr(frozen, "READERS", None)
+        writers: Any = getattr(frozen, "WRITERS", None)
+        tables_read = all(isinstance(table, dict) for table in (shapes, readers, writers))
+        if tables_read and all(shape_of(cls) == shape for cls, shape in shapes.items()):
+            self._readers.update(readers)
+            self._writers.update(writers)
+
+    def freeze(self, readers: Sequence[Any], writers: Sequence[type[Any]], docstring: str) -> str:
+        """The source of a module holding the readers of `readers` and the writers of `writers`.
+
+        The module holds the very functions this compiler makes (and those they call),
+        each name they use bound by import: given to a `Compiler` as `frozen`, it spares
+        a process their generation and compilation. Its ``SHAPES`` record what the
+        functions assume of each model class (`shape_of`); a compiler uses the module
+        only while every class still has that shape.
+
+        Raises:
+            TypeError: A type has no generated function, or one cannot be frozen.
+        """
+        made = [(t, self.reader(t)) for t in readers], [(c, self.writer(c)) for c in writers]
+        for table in made:
+            for type_, function in table:
+                if function is None:
+                    message = f"{type_!r} has no generated function"
+                    raise TypeError(message)
+        sources = list(self._sources.values())
+        imports: set[tuple[str, str]] = {(__name__, "Mismatch"), (__name__, "_MISSING")}
+        bindings = [
+            [f"{name} = {_expression(binding, imports)}" for name, binding in generated.bindings.items()]
+            for generated in sources
+        ]
+        keys = [[_type_expression(type_, imports) for type_, _ in table] for table in made]
+        models = sorted(
+            (name, shape_of(value))
+            for module, name in imports
+            if isinstance(value := getattr(sys.modules[module], name), type) and attrs.has(value)
+        )
+        lines = [f'"""{docstring}"""', "", "from __future__ import annotations", ""]
+        lines += [
+            f"from {module} import {', '.join(sorted(n for m, n in imports if m == module))}"
+            for module in sorted({module for module, _ in imports})
+        ]
+        lines += ["", "_new = object.__new__"]
+        for generated, assignments in zip(sources, bindings, strict=True):
+            lines += ["", *assignments, "", "", generated.text.rstrip("\n")]
+        lines += ["", ""]
+        for title, table, table_keys in (("READERS", made[0], keys[0]), ("WRITERS", made[1], keys[1])):
+            lines.append(f"{title} = {{")
+            lines += [
+                f"    {key}: {self._function_name(function)},"  # type: ignore[arg-type]  # checked above
+                for key, (_, function) in zip(table_keys, table, strict=True)
+            ]
+            lines.append("}")
+        lines += ["SHAPES = {", *(f"    {name}: {shape!r}," for name, shape in models), "}", ""]
+        return "\n".join(lines)
+
+    def _compiled(self, source: _Source, name: str, argument: str, result: str) -> Function:
+        function, generated = source.compile(name, argument, result)
+        if any(known.name == name for known in self._sources.values()):
+            message = f"two generated functions are named {name}"
+            raise TypeError(message)
+        self._sources[id(function)] = generated
+        return function
+
+    def _function_name(self, function: Function) -> str:
+        """The name under which `freeze` writes a function this compiler made."""
+        return self._sources[id(function)].name
 
     def _generate(
         self,
@@ -265,11 +423,10 @@ class Compiler:
         return self._generate(self._readers, self._reading, type_, self._make_reader)
 
     def _make_reader(self, type_: Any) -> Function | None:
-        source = _Source()
+        source = _Source(self._numbers)
         if not self._emit_read(source, type_, "value", 1, 0):
             return None
-        name = type_.__name__ if isinstance(type_, type) else "value"
-        return source.compile(f"read_{name}", "value", "value")
+        return self._compiled(source, f"read_{_label(type_)}", "value", "value")
 
     def _emit_read(self, source: _Source, type_: Any, var: str, indent: int, level: int) -> bool:  # noqa: PLR0911 - one case per kind of type
         """Emit lines that replace `var` (wire data) with its value read as `type_`."""
@@ -285,7 +442,9 @@ class Compiler:
             add(indent, f"if {var} is not None and {var}.__class__ is not {exact}: raise Mismatch")
             return True
         if isinstance(type_, type) and issubclass(type_, ValueSet):
-            members = source.name(type_._value2member_map_, "_members")
+            members = source.name(
+                type_._value2member_map_, "_members", (type_, "._value2member_map_")
+            )
             cls = source.name(type_, "_values")
             slow = source.name(_value_set, "_value_set")
             add(indent, f"_known = {members}.get({var}) if {var}.__class__ is str else None")
@@ -305,7 +464,7 @@ class Compiler:
             item_reader = self.reader(item)
             if item_reader is None:
                 return False
-            name = source.name(item_reader, "_read")
+            name = source.name(item_reader, "_read", (None, self._function_name(item_reader)))
             add(indent, f"if {var} is None:")
             add(indent + 1, f"{var} = ()")
             add(indent, f"elif {var}.__class__ is list or {var}.__class__ is tuple:")
@@ -362,14 +521,17 @@ class Compiler:
                     factory: Any = default
                     if factory.takes_self:
                         return False
-                    add(indent + 1, f"{value} = {source.name(factory.factory, '_factory')}()")
+                    reached = (cls, f".__attrs_attrs__.{field.name}.default.factory")
+                    add(indent + 1, f"{value} = {source.name(factory.factory, '_factory', reached)}()")
                 else:
-                    add(indent + 1, f"{value} = {source.name(default, '_default')}")
+                    reached = (cls, f".__attrs_attrs__.{field.name}.default")
+                    add(indent + 1, f"{value} = {source.name(default, '_default', reached)}")
                 add(indent, "else:")
                 inner = indent + 1
             if not self._emit_read(source, types[field.name], value, inner, level):
                 return False
-            add(indent, f"{source.name(setters[field.name], '_set')}({instance}, {value})")
+            setter = source.name(setters[field.name], "_set", (cls, f".{field.name}.__set__"))
+            add(indent, f"{setter}({instance}, {value})")
         add(indent, f"{var} = {instance}")
         source.inlining.discard(cls)
         return True
@@ -417,13 +579,15 @@ class Compiler:
                 return False
             add(indent, f"if {var}.__class__ is not tuple:")
             add(indent + 1, "raise Mismatch")
-            add(indent, f"{var} = [{source.name(item_writer, '_write')}(_item) for _item in {var}]")
+            name = source.name(item_writer, "_write", (None, self._function_name(item_writer)))
+            add(indent, f"{var} = [{name}(_item) for _item in {var}]")
             return True
         if isinstance(type_, type) and attrs.has(type_):
             class_writer = self.writer(type_)
             if class_writer is None:
                 return False
-            add(indent, f"{var} = {source.name(class_writer, '_write')}({var})")
+            name = source.name(class_writer, "_write", (None, self._function_name(class_writer)))
+            add(indent, f"{var} = {name}({var})")
             return True
         return False
 
@@ -431,7 +595,7 @@ class Compiler:
         if not attrs.has(cls) or "__slots__" not in cls.__dict__:
             return None
         types = _field_types(cls)
-        source = _Source()
+        source = _Source(self._numbers)
         add = source.add
         add(1, f"if instance.__class__ is not {source.name(cls, '_cls')}:")
         add(2, "raise Mismatch")
@@ -448,12 +612,14 @@ class Compiler:
             elif isinstance(default, _FACTORY):
                 if default.takes_self:
                     return None
-                add(1, f"if value != {source.name(default.factory, '_factory')}():")
+                reached = (cls, f".__attrs_attrs__.{field.name}.default.factory")
+                add(1, f"if value != {source.name(default.factory, '_factory', reached)}():")
                 indent = 2
             elif default is not attrs.NOTHING:
-                add(1, f"if value != {source.name(default, '_default')}:")
+                reached = (cls, f".__attrs_attrs__.{field.name}.default")
+                add(1, f"if value != {source.name(default, '_default', reached)}:")
                 indent = 2
             if not self._emit_write(source, types[field.name], "value", indent):
                 return None
             add(indent, f"wire[{key!r}] = value")
-        return source.compile(f"write_{cls.__name__}", "instance", "wire")
+        return self._compiled(source, f"write_{_label(cls)}", "instance", "wire")

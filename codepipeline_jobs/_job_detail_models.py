@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import attrs
 
-from ._models import JobData, _JobDataMembers, model_methods
+from ._models import (
+    JobData,
+    _JobDataMembers,  # pyright: ignore[reportPrivateUsage] - the base both job data shapes share
+    model_methods,
+)
 
 __all__ = ["JobDetails", "ThirdPartyJob", "ThirdPartyJobData", "ThirdPartyJobDetails"]
 
