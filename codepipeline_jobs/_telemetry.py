@@ -30,6 +30,8 @@ import time
 import weakref
 from typing import TYPE_CHECKING, Any, cast
 
+from . import __version__
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator
 
@@ -175,8 +177,6 @@ class _OpenTelemetry(Telemetry):
     enabled = True
 
     def __init__(self, trace: Any, metrics: Any) -> None:
-        from . import __version__  # noqa: PLC0415 - the package imports this module
-
         self.trace = trace
         self.tracer = trace.get_tracer(INSTRUMENTATION_SCOPE, __version__)
         meter = metrics.get_meter(INSTRUMENTATION_SCOPE, __version__)

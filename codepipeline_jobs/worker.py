@@ -547,7 +547,7 @@ class ThirdPartyJobWorker(_Engine):
 def __getattr__(name: str) -> object:
     """`HealthServer` on first use: http.server costs only the programs that serve health."""
     if name == "HealthServer":
-        from ._health_server import HealthServer  # noqa: PLC0415 - lazy on purpose
+        from ._health_server import HealthServer  # noqa: PLC0415 - lazy (health server): ~2 ms on import of codepipeline_jobs.worker
 
         return HealthServer
     message = f"module {__name__!r} has no attribute {name!r}"
