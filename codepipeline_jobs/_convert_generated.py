@@ -268,13 +268,13 @@ class _Source:
 
 
 def _label(type_: Any) -> str | None:
-    """The part of a generated function's name that says what it reads or writes."""
+    """The part of a generated function's name that says what it reads or writes, if any."""
     if isinstance(type_, type):
         return type_.__name__
-    item = _tuple_item(type_)
-    if item is not _MISSING:
-        inner = _label(item)
-        return None if inner is None else f"{inner}_tuple"
+    for inner, suffix in ((_tuple_item(type_), "tuple"), (optional_arg(type_), "or_None")):
+        if inner is not _MISSING:
+            label = _label(inner)
+            return None if label is None else f"{label}_{suffix}"
     return None
 
 
@@ -298,8 +298,15 @@ def _type_expression(type_: Any, imports: set[tuple[str, str]]) -> str:
 
 
 def shape_of(cls: type[Any]) -> tuple[tuple[str, str], ...]:
-    """What a generated reader or writer of `cls` assumes of it: its fields' names and types."""
-    return tuple((a.name, a.type if isinstance(a.type, str) else repr(a.type)) for a in attrs.fields(cls))
+    """What a generated reader or writer of `cls` assumes of it: its fields' names and types.
+
+    The types as the classes annotate them (``"str | None"``), not the fields' ``type``,
+    which `attrs.resolve_types` (and cattrs) replace with the evaluated types in place.
+    """
+    annotations: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        annotations.update(inspect.get_annotations(klass))
+    return tuple((a.name, str(annotations.get(a.name, a.type))) for a in attrs.fields(cls))
 
 
 class Compiler:
@@ -385,8 +392,9 @@ class Compiler:
         return function
 
     def _function_name(self, function: Function) -> str:
-        """The name under which `freeze` writes a function this compiler made."""
-        return self._sources[id(function)].name
+        """The name under which `freeze` writes a function this compiler made (or was given frozen)."""
+        generated = self._sources.get(id(function))
+        return function.__name__ if generated is None else generated.name
 
     def _generate(
         self,
@@ -426,7 +434,8 @@ class Compiler:
         source = _Source(self._numbers)
         if not self._emit_read(source, type_, "value", 1, 0):
             return None
-        return self._compiled(source, f"read_{_label(type_)}", "value", "value")
+        label = _label(type_)
+        return self._compiled(source, f"read_{label or f'value{next(self._numbers)}'}", "value", "value")
 
     def _emit_read(self, source: _Source, type_: Any, var: str, indent: int, level: int) -> bool:  # noqa: PLR0911 - one case per kind of type
         """Emit lines that replace `var` (wire data) with its value read as `type_`."""
@@ -622,4 +631,4 @@ class Compiler:
             if not self._emit_write(source, types[field.name], "value", indent):
                 return None
             add(indent, f"wire[{key!r}] = value")
-        return self._compiled(source, f"write_{_label(cls)}", "instance", "wire")
+        return self._compiled(source, f"write_{cls.__name__}", "instance", "wire")

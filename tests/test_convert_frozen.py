@@ -27,7 +27,7 @@ from codepipeline_jobs import (
     unstructure,
 )
 from codepipeline_jobs._convert_generated import Compiler, shape_of
-from codepipeline_jobs._models import ActionTypeId, FailureDetails
+from codepipeline_jobs._models import ActionTypeId, FailureDetails, JobData
 
 FROZEN = Path(_convert_frozen.__file__)
 
@@ -157,3 +157,20 @@ def test_freezing_refuses_a_class_it_cannot_import_by_name() -> None:
 def test_frozen_writers_write_what_a_report_sends() -> None:
     details = FailureDetails(type="ConfigurationError", message="the action needs a ProjectName")
     assert unstructure(details) == {"type": "ConfigurationError", "message": "the action needs a ProjectName"}
+
+
+def test_resolved_types_do_not_make_the_frozen_code_look_stale() -> None:
+    """`attrs.resolve_types` (cattrs calls it) replaces the fields' types in place: the shapes hold."""
+    before = shape_of(Job)
+    attrs.resolve_types(Job)
+    assert all(not isinstance(a.type, str) for a in attrs.fields(Job))
+    assert shape_of(Job) == before == _convert_frozen.SHAPES[Job]
+    assert FROZEN.read_text(encoding="utf-8") == _convert.frozen_source()
+
+
+def test_a_type_of_another_module_writes_through_the_frozen_writers() -> None:
+    """JobDetails' writer (generated on first use) calls the frozen writer of its JobData."""
+    writer = _convert._GENERATED.writer(JobDetails)
+    assert writer is not None
+    details = JobDetails(id="j", data=JobData(continuation_token="t"))
+    assert unstructure(details) == {"id": "j", "data": {"continuationToken": "t"}}
