@@ -1,24 +1,55 @@
 """A custom action type and its parts, as CreateCustomActionType and ListActionTypes use them.
 
-Apart from `codepipeline_jobs._models` so that a job worker's or a Lambda
-function's cold start does not create these classes; the same rules hold (named
-after the API's shapes, frozen, value-set fields take the member or its plain
-string).
+Apart from `codepipeline_jobs._models` (and its one value set,
+`ActionConfigurationPropertyType`, from `codepipeline_jobs._values`) so that a job
+worker's or a Lambda function's cold start does not create these classes; the
+same rules hold (named after the API's shapes, frozen, value-set fields take the
+member or its plain string).
 """
 
 from __future__ import annotations
 
+from typing import Literal, TypeAlias
+
 import attrs
 
 from ._models import ActionTypeId, model_methods
-from ._values import (
-    ActionConfigurationPropertyType,
-    ActionConfigurationPropertyTypeName,
-    mark_value_set_converters,
-    to_value_set,
-)
+from ._values import ValueSet, mark_value_set_converters, to_value_set
 
-__all__ = ["ActionConfigurationProperty", "ActionType", "ActionTypeSettings", "ArtifactDetails", "Tag"]
+__all__ = [
+    "ActionConfigurationProperty",
+    "ActionConfigurationPropertyType",
+    "ActionConfigurationPropertyTypeName",
+    "ActionType",
+    "ActionTypeSettings",
+    "ArtifactDetails",
+    "Tag",
+]
+
+
+# --- the value set of a property's type --------------------------------------------------
+
+
+ActionConfigurationPropertyTypeName: TypeAlias = Literal["String", "Number", "Boolean"]
+"""The known values of `ActionConfigurationPropertyType` as plain strings, as the AWS docs write them.
+
+A parameter annotated ``ActionConfigurationPropertyType | ActionConfigurationPropertyTypeName``
+takes a member or one of these strings, as the fields of the models do."""
+
+
+class ActionConfigurationPropertyType(ValueSet):
+    """The type of a custom action's configuration property (``ActionConfigurationPropertyType`` in the API).
+
+    Whatever the type, a job carries the property's value as a string;
+    `read_configuration` converts ``Number`` and ``Boolean`` values.
+    """
+
+    STRING = "String"
+    NUMBER = "Number"
+    BOOLEAN = "Boolean"
+
+
+# --- the models --------------------------------------------------------------------------
 
 
 def _property_type(

@@ -29,6 +29,7 @@ import attrs
 
 from ._action_type_models import (
     ActionConfigurationProperty,
+    ActionConfigurationPropertyType,
     ActionType,
     ActionTypeSettings,
     ArtifactDetails,
@@ -37,7 +38,7 @@ from ._convert import unstructure
 from ._errors import MASK, InvalidConfigurationError, ValidationError
 from ._models import ActionTypeId
 from ._rules import validate_configuration_properties
-from ._values import ActionCategory, ActionConfigurationPropertyType, ActionOwner, to_value_set
+from ._values import ActionCategory, ActionOwner, to_value_set
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping

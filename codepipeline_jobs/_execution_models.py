@@ -1,37 +1,129 @@
-"""A pipeline execution, as GetPipelineExecution returns it.
+"""A pipeline execution, as GetPipelineExecution returns it, and the value sets only it uses.
 
-Apart from `codepipeline_jobs._models` so that a cold start that only reads a
-job does not create these classes; the same rules hold (named after the API's
-shapes, frozen, value-set fields take the member or its plain string).
+Apart from `codepipeline_jobs._models` (and the value sets from
+`codepipeline_jobs._values`) so that a cold start that only reads a job does not
+create these classes; the same rules hold (named after the API's shapes,
+frozen, value-set fields take the member or its plain string).
 """
 
 from __future__ import annotations
 
 from datetime import datetime  # noqa: TC003 - attrs resolves field types at runtime
+from typing import Literal, TypeAlias
 
 import attrs
 
 from ._models import model_methods
-from ._values import (
-    ExecutionMode,
-    ExecutionModeName,
-    ExecutionType,
-    ExecutionTypeName,
-    PipelineExecutionStatus,
-    PipelineExecutionStatusName,
-    TriggerType,
-    TriggerTypeName,
-    mark_value_set_converters,
-    to_value_set,
-)
+from ._values import ValueSet, mark_value_set_converters, to_value_set
 
 __all__ = [
     "ArtifactRevision",
+    "ExecutionMode",
+    "ExecutionModeName",
     "ExecutionTrigger",
+    "ExecutionType",
+    "ExecutionTypeName",
     "PipelineExecution",
+    "PipelineExecutionStatus",
+    "PipelineExecutionStatusName",
     "PipelineRollbackMetadata",
     "ResolvedPipelineVariable",
+    "TriggerType",
+    "TriggerTypeName",
 ]
+
+
+# --- the value sets of an execution ------------------------------------------------------
+
+
+PipelineExecutionStatusName: TypeAlias = Literal[
+    "Cancelled",
+    "InProgress",
+    "Stopped",
+    "Stopping",
+    "Succeeded",
+    "Superseded",
+    "Failed",
+]
+"""The known values of `PipelineExecutionStatus` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``PipelineExecutionStatus | PipelineExecutionStatusName`` takes a member or one of these
+strings, as the fields of the models do."""
+
+
+class PipelineExecutionStatus(ValueSet):
+    """The status of a pipeline execution (``PipelineExecutionStatus`` in the API)."""
+
+    CANCELLED = "Cancelled"
+    IN_PROGRESS = "InProgress"
+    STOPPED = "Stopped"
+    STOPPING = "Stopping"
+    SUCCEEDED = "Succeeded"
+    SUPERSEDED = "Superseded"
+    FAILED = "Failed"
+
+
+TriggerTypeName: TypeAlias = Literal[
+    "CreatePipeline",
+    "StartPipelineExecution",
+    "PollForSourceChanges",
+    "Webhook",
+    "CloudWatchEvent",
+    "PutActionRevision",
+    "WebhookV2",
+    "ManualRollback",
+    "AutomatedRollback",
+]
+"""The known values of `TriggerType` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``TriggerType | TriggerTypeName`` takes a member or one of these
+strings, as the fields of the models do."""
+
+
+class TriggerType(ValueSet):
+    """What started a pipeline execution (``TriggerType`` in the API)."""
+
+    CREATE_PIPELINE = "CreatePipeline"
+    START_PIPELINE_EXECUTION = "StartPipelineExecution"
+    POLL_FOR_SOURCE_CHANGES = "PollForSourceChanges"
+    WEBHOOK = "Webhook"
+    CLOUD_WATCH_EVENT = "CloudWatchEvent"
+    PUT_ACTION_REVISION = "PutActionRevision"
+    WEBHOOK_V2 = "WebhookV2"
+    MANUAL_ROLLBACK = "ManualRollback"
+    AUTOMATED_ROLLBACK = "AutomatedRollback"
+
+
+ExecutionModeName: TypeAlias = Literal["QUEUED", "SUPERSEDED", "PARALLEL"]
+"""The known values of `ExecutionMode` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``ExecutionMode | ExecutionModeName`` takes a member or one of these
+strings, as the fields of the models do."""
+
+
+class ExecutionMode(ValueSet):
+    """How a pipeline runs concurrent executions (``ExecutionMode`` in the API)."""
+
+    QUEUED = "QUEUED"
+    SUPERSEDED = "SUPERSEDED"
+    PARALLEL = "PARALLEL"
+
+
+ExecutionTypeName: TypeAlias = Literal["STANDARD", "ROLLBACK"]
+"""The known values of `ExecutionType` as plain strings, as the AWS documentation writes them.
+
+A parameter annotated ``ExecutionType | ExecutionTypeName`` takes a member or one of these
+strings, as the fields of the models do."""
+
+
+class ExecutionType(ValueSet):
+    """Whether an execution is a normal run or a rollback (``ExecutionType`` in the API)."""
+
+    STANDARD = "STANDARD"
+    ROLLBACK = "ROLLBACK"
+
+
+# --- the models --------------------------------------------------------------------------
 
 
 def _trigger_type(value: TriggerType | TriggerTypeName | None) -> TriggerType | None:

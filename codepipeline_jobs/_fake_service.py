@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import attrs
 
 from ._convert import structure, unstructure
+from ._execution_models import PipelineExecutionStatus
 from ._fake_action_types import ActionTypeBook, Strictness
 from ._fake_wire import ServiceError
 from ._models import (
@@ -32,7 +33,7 @@ from ._models import (
     PipelineContext,
     StageContext,
 )
-from ._values import ActionCategory, ActionOwner, JobStatus, PipelineExecutionStatus
+from ._values import ActionCategory, ActionOwner, JobStatus
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence

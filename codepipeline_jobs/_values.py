@@ -12,6 +12,12 @@ Next to each value set, a `Literal` alias names its known values as plain string
 accept a member or one of those strings, so ``category="Build"``, as the AWS
 documentation writes it, type-checks and ``category="Bogus"`` does not. Use the
 aliases in your own annotations, as mypy-boto3's ``literals`` are used.
+
+This room holds the machinery (`ValueSet`, `to_value_set`) and the value sets a
+job and its report use. A value set only other shapes use lives with them, so a
+cold start does not create it: `PipelineExecutionStatus`, `TriggerType`,
+`ExecutionMode` and `ExecutionType` in `codepipeline_jobs._execution_models`,
+`ActionConfigurationPropertyType` in `codepipeline_jobs._action_type_models`.
 """
 
 from __future__ import annotations
@@ -28,26 +34,16 @@ if TYPE_CHECKING:
 __all__ = [
     "ActionCategory",
     "ActionCategoryName",
-    "ActionConfigurationPropertyType",
-    "ActionConfigurationPropertyTypeName",
     "ActionOwner",
     "ActionOwnerName",
     "ArtifactLocationType",
     "ArtifactLocationTypeName",
     "EncryptionKeyType",
     "EncryptionKeyTypeName",
-    "ExecutionMode",
-    "ExecutionModeName",
-    "ExecutionType",
-    "ExecutionTypeName",
     "FailureType",
     "FailureTypeName",
     "JobStatus",
     "JobStatusName",
-    "PipelineExecutionStatus",
-    "PipelineExecutionStatusName",
-    "TriggerType",
-    "TriggerTypeName",
     "ValueSet",
     "is_value_set_converter",
     "mark_value_set_converters",
@@ -156,93 +152,6 @@ class EncryptionKeyType(ValueSet):
     KMS = "KMS"
 
 
-PipelineExecutionStatusName: TypeAlias = Literal[
-    "Cancelled",
-    "InProgress",
-    "Stopped",
-    "Stopping",
-    "Succeeded",
-    "Superseded",
-    "Failed",
-]
-"""The known values of `PipelineExecutionStatus` as plain strings, as the AWS documentation writes them.
-
-A parameter annotated ``PipelineExecutionStatus | PipelineExecutionStatusName`` takes a member or one of these
-strings, as the fields of the models do."""
-
-
-class PipelineExecutionStatus(ValueSet):
-    """The status of a pipeline execution (``PipelineExecutionStatus`` in the API)."""
-
-    CANCELLED = "Cancelled"
-    IN_PROGRESS = "InProgress"
-    STOPPED = "Stopped"
-    STOPPING = "Stopping"
-    SUCCEEDED = "Succeeded"
-    SUPERSEDED = "Superseded"
-    FAILED = "Failed"
-
-
-TriggerTypeName: TypeAlias = Literal[
-    "CreatePipeline",
-    "StartPipelineExecution",
-    "PollForSourceChanges",
-    "Webhook",
-    "CloudWatchEvent",
-    "PutActionRevision",
-    "WebhookV2",
-    "ManualRollback",
-    "AutomatedRollback",
-]
-"""The known values of `TriggerType` as plain strings, as the AWS documentation writes them.
-
-A parameter annotated ``TriggerType | TriggerTypeName`` takes a member or one of these
-strings, as the fields of the models do."""
-
-
-class TriggerType(ValueSet):
-    """What started a pipeline execution (``TriggerType`` in the API)."""
-
-    CREATE_PIPELINE = "CreatePipeline"
-    START_PIPELINE_EXECUTION = "StartPipelineExecution"
-    POLL_FOR_SOURCE_CHANGES = "PollForSourceChanges"
-    WEBHOOK = "Webhook"
-    CLOUD_WATCH_EVENT = "CloudWatchEvent"
-    PUT_ACTION_REVISION = "PutActionRevision"
-    WEBHOOK_V2 = "WebhookV2"
-    MANUAL_ROLLBACK = "ManualRollback"
-    AUTOMATED_ROLLBACK = "AutomatedRollback"
-
-
-ExecutionModeName: TypeAlias = Literal["QUEUED", "SUPERSEDED", "PARALLEL"]
-"""The known values of `ExecutionMode` as plain strings, as the AWS documentation writes them.
-
-A parameter annotated ``ExecutionMode | ExecutionModeName`` takes a member or one of these
-strings, as the fields of the models do."""
-
-
-class ExecutionMode(ValueSet):
-    """How a pipeline runs concurrent executions (``ExecutionMode`` in the API)."""
-
-    QUEUED = "QUEUED"
-    SUPERSEDED = "SUPERSEDED"
-    PARALLEL = "PARALLEL"
-
-
-ExecutionTypeName: TypeAlias = Literal["STANDARD", "ROLLBACK"]
-"""The known values of `ExecutionType` as plain strings, as the AWS documentation writes them.
-
-A parameter annotated ``ExecutionType | ExecutionTypeName`` takes a member or one of these
-strings, as the fields of the models do."""
-
-
-class ExecutionType(ValueSet):
-    """Whether an execution is a normal run or a rollback (``ExecutionType`` in the API)."""
-
-    STANDARD = "STANDARD"
-    ROLLBACK = "ROLLBACK"
-
-
 JobStatusName: TypeAlias = Literal[
     "Created",
     "Queued",
@@ -299,23 +208,6 @@ class FailureType(ValueSet):
     SYSTEM_UNAVAILABLE = "SystemUnavailable"
 
 
-ActionConfigurationPropertyTypeName: TypeAlias = Literal["String", "Number", "Boolean"]
-"""The known values of `ActionConfigurationPropertyType` as plain strings, as the AWS docs write them.
-
-A parameter annotated ``ActionConfigurationPropertyType | ActionConfigurationPropertyTypeName``
-takes a member or one of these strings, as the fields of the models do."""
-
-
-class ActionConfigurationPropertyType(ValueSet):
-    """The type of a custom action's configuration property (``ActionConfigurationPropertyType`` in the API).
-
-    Whatever the type, a job carries the property's value as a string;
-    `read_configuration` converts ``Number`` and ``Boolean`` values.
-    """
-
-    STRING = "String"
-    NUMBER = "Number"
-    BOOLEAN = "Boolean"
 # --- fields typed with a value set ----------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ import copy
 import json
 import pickle
 import re
+import sys
 import types
 import typing
 from types import MappingProxyType
@@ -16,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import codepipeline_jobs
 from codepipeline_jobs import (
     ActionCategory,
     ActionConfiguration,
@@ -358,22 +360,25 @@ def _bad(value: Any) -> Any:
 
 #: Each value set and the Literal alias naming its known values.
 LITERALS: list[tuple[type[ValueSet], Any]] = [
-    (cls, getattr(_values, f"{cls.__name__}Name")) for cls in VALUE_SETS
+    (cls, getattr(codepipeline_jobs, f"{cls.__name__}Name")) for cls in VALUE_SETS
 ]
 
 
 def test_every_value_set_is_listed_here() -> None:
-    """VALUE_SETS is every value set of the package; each has its exported Literal alias."""
-    import codepipeline_jobs
+    """VALUE_SETS is every value set of the package; each has its exported Literal alias.
 
+    The value sets live beside the models that use them (`_values` holds the job's), so the
+    package's public names are where to find them all.
+    """
     found = {
-        value for name in _values.__all__
-        if isinstance(value := getattr(_values, name), type) and issubclass(value, ValueSet)
+        value for name in codepipeline_jobs.__all__
+        if isinstance(value := getattr(codepipeline_jobs, name), type) and issubclass(value, ValueSet)
     }
     assert found - {ValueSet} == set(VALUE_SETS)
     for cls in VALUE_SETS:
         assert f"{cls.__name__}Name" in codepipeline_jobs.__all__
-        assert getattr(codepipeline_jobs, f"{cls.__name__}Name") is getattr(_values, f"{cls.__name__}Name")
+        module = sys.modules[cls.__module__]
+        assert getattr(codepipeline_jobs, f"{cls.__name__}Name") is getattr(module, f"{cls.__name__}Name")
 
 
 @pytest.mark.parametrize(("cls", "alias"), LITERALS, ids=lambda item: getattr(item, "__name__", ""))
