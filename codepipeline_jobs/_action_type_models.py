@@ -14,7 +14,7 @@ from typing import Literal, TypeAlias
 import attrs
 
 from ._models import ActionTypeId, model_methods
-from ._values import ValueSet, mark_value_set_converters, to_value_set
+from ._values import ValueSet, mark_read_converters, to_value_set
 
 __all__ = [
     "ActionConfigurationProperty",
@@ -60,7 +60,7 @@ def _property_type(
     return to_value_set(ActionConfigurationPropertyType, value, "ActionConfigurationProperty.type")
 
 
-mark_value_set_converters(_property_type)
+mark_read_converters(_property_type)
 
 
 @model_methods

@@ -41,7 +41,7 @@ from typing import Any
 import attrs
 
 from ._models import FrozenMap
-from ._values import ValueSet, is_value_set_converter
+from ._values import ValueSet, is_read_converter
 
 __all__ = ["Compiler", "Generated", "Mismatch", "is_optional", "optional_arg"]
 
@@ -161,7 +161,7 @@ def _slot_setters(cls: type[Any]) -> dict[str, Callable[[Any, Any], None]] | Non
     if any(
         not a.init
         or a.validator is not None
-        or (a.converter is not None and not is_value_set_converter(a.converter))
+        or (a.converter is not None and not is_read_converter(a.converter))
         for a in fields
     ):
         return None

@@ -14,7 +14,7 @@ from typing import Literal, TypeAlias
 import attrs
 
 from ._models import model_methods
-from ._values import ValueSet, mark_value_set_converters, to_value_set
+from ._values import ValueSet, mark_read_converters, to_value_set
 
 __all__ = [
     "ArtifactRevision",
@@ -146,7 +146,7 @@ def _execution_type(value: ExecutionType | ExecutionTypeName | None) -> Executio
     return None if value is None else to_value_set(ExecutionType, value, "PipelineExecution.execution_type")
 
 
-mark_value_set_converters(_trigger_type, _execution_status, _execution_mode, _execution_type)
+mark_read_converters(_trigger_type, _execution_status, _execution_mode, _execution_type)
 
 
 @model_methods

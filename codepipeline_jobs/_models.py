@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 import attrs
 
-from ._errors import MASK
+from ._errors import MASK, type_description
 from ._values import (
     ActionCategory,
     ActionCategoryName,
@@ -52,7 +52,7 @@ from ._values import (
     EncryptionKeyTypeName,
     FailureType,
     FailureTypeName,
-    mark_value_set_converters,
+    mark_read_converters,
     to_value_set,
 )
 
@@ -283,7 +283,23 @@ def _failure_type(value: FailureType | FailureTypeName) -> FailureType:
     return to_value_set(FailureType, value, "FailureDetails.type")
 
 
-mark_value_set_converters(
+def _frozen_map(value: object, field: str) -> FrozenMap[str]:
+    # Any mapping is kept as a FrozenMap, as a reply's is: it cannot change behind the
+    # model's back, and its own repr masks the values (a dict's would not).
+    if value.__class__ is FrozenMap:
+        return cast("FrozenMap[str]", value)
+    if isinstance(value, Mapping):
+        return FrozenMap(cast("Mapping[str, str]", value))
+    message = f"{field} must be a mapping, got {type_description(value)}"
+    raise TypeError(message)
+
+
+def _configuration_map(value: Mapping[str, str]) -> Mapping[str, str]:
+    return _frozen_map(value, "ActionConfiguration.configuration")
+
+
+mark_read_converters(
+    _configuration_map,
     _category,
     _owner,
     _artifact_location_type,
@@ -329,7 +345,7 @@ class ActionConfiguration:
     """
 
     configuration: Mapping[str, str] = attrs.field(
-        factory=lambda: _EMPTY_MAP, repr=_masked_values
+        factory=lambda: _EMPTY_MAP, converter=_configuration_map, repr=_masked_values
     )
     """Configuration property names and their values."""
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypeAlias
 import attrs
 
 from ._models import CurrentRevision, ExecutionDetails, FailureDetails, model_methods
-from ._values import FailureType, FailureTypeName, mark_value_set_converters, to_value_set
+from ._values import FailureType, FailureTypeName, mark_read_converters, to_value_set
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -28,7 +28,7 @@ def _failure_type(value: FailureType | FailureTypeName) -> FailureType:
     return to_value_set(FailureType, value, "Failure.type")
 
 
-mark_value_set_converters(_failure_type)
+mark_read_converters(_failure_type)
 
 
 @model_methods

@@ -45,8 +45,8 @@ __all__ = [
     "JobStatus",
     "JobStatusName",
     "ValueSet",
-    "is_value_set_converter",
-    "mark_value_set_converters",
+    "is_read_converter",
+    "mark_read_converters",
     "to_value_set",
 ]
 
@@ -242,18 +242,20 @@ def to_value_set(cls: type[_V], value: object, field: str) -> _V:
 _CONVERTERS: set[Callable[[Any], Any]] = set()
 
 
-def mark_value_set_converters(*converters: Callable[[Any], Any]) -> None:
-    """Record field converters that do nothing but `to_value_set` (or pass ``None`` through).
+def mark_read_converters(*converters: Callable[[Any], Any]) -> None:
+    """Record field converters that do nothing the generated readers do not do themselves.
 
     The generated readers of `codepipeline_jobs._convert_generated` fill an instance's slots
     without calling ``__init__``; they may do so for a class whose converters are all
-    marked here, because they read value sets exactly as `to_value_set` converts them.
+    marked here: `to_value_set` (or ``None`` passed through), since they read value sets
+    exactly as it converts them, and the models' map fields' conversion to `FrozenMap`,
+    which they read maps into.
     """
     _CONVERTERS.update(converters)
 
 
-def is_value_set_converter(converter: object) -> bool:
-    """Whether `converter` was marked with `mark_value_set_converters`."""
+def is_read_converter(converter: object) -> bool:
+    """Whether `converter` was marked with `mark_read_converters`."""
     try:
         return converter in _CONVERTERS
     except TypeError:  # unhashable: not one of ours

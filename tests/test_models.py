@@ -50,6 +50,9 @@ from codepipeline_jobs.worker import Failure
 from tests import strategies
 from tests.conftest import JOB_ID
 
+if typing.TYPE_CHECKING:
+    from collections.abc import Mapping
+
 MODEL_CLASSES = strategies.MODEL_CLASSES
 
 VALUE_SETS: list[type[ValueSet]] = [
@@ -211,7 +214,7 @@ def test_the_value_set_fields_are_all_found() -> None:
     }
     for cls, name, _, _ in VALUE_SET_FIELDS:
         converter = attrs.fields_dict(cls)[name].converter
-        assert _values.is_value_set_converter(converter), f"{cls.__name__}.{name}"
+        assert _values.is_read_converter(converter), f"{cls.__name__}.{name}"
 
 
 def _plain_strings(values: type[ValueSet]) -> st.SearchStrategy[str]:
@@ -599,3 +602,35 @@ def test_every_public_shape_is_a_model_the_laws_cover() -> None:
     }
     covered = {cls.__name__ for cls in MODEL_CLASSES}
     assert public - not_shapes <= covered, sorted(public - not_shapes - covered)
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"Password": CONFIG_VALUE, "Region": "eu-west-1"},
+        MappingProxyType({"Password": CONFIG_VALUE, "Region": "eu-west-1"}),
+        FrozenMap({"Password": CONFIG_VALUE, "Region": "eu-west-1"}),
+    ],
+    ids=["dict", "mappingproxy", "FrozenMap"],
+)
+def test_a_configuration_built_from_any_mapping_masks_its_values(given: Mapping[str, str]) -> None:
+    """Built from a dict, as tests and the AWS docs write it, the map itself masks its values too.
+
+    A job read from a reply always held a `FrozenMap`; one built by hand kept the dict, and
+    ``log.info("%s", job.data.action_configuration.configuration)`` showed the secrets.
+    """
+    configuration = ActionConfiguration(configuration=given)
+    held = configuration.configuration
+    assert type(held) is FrozenMap
+    assert held == {"Password": CONFIG_VALUE, "Region": "eu-west-1"}
+    logged = "%s" % (held,)  # noqa: UP031 - as logging formats its arguments
+    for text in (repr(held), str(held), f"{held}", f"{held!r}", logged, repr(configuration)):
+        assert CONFIG_VALUE not in text
+        assert "eu-west-1" not in text
+        assert "'Password': '***'" in text
+
+
+def test_a_configuration_that_is_not_a_mapping_is_refused() -> None:
+    expected = r"^ActionConfiguration\.configuration must be a mapping, got a list$"
+    with pytest.raises(TypeError, match=expected):
+        ActionConfiguration(configuration=_bad([("Password", CONFIG_VALUE)]))
