@@ -615,7 +615,10 @@ class SecretsFilter(logging.Filter):
     reply body is parsed, its secret members masked and the document written
     again), then formats the message, the traceback and the stack, scrubs them
     (see `scrub`) and stores the clean text back in the record, so handlers
-    downstream see no secret. It never drops a record.
+    downstream see no secret. When the traceback quoted a secret, the record
+    keeps only the masked text (``exc_text``) and no longer carries the raw
+    exception (``exc_info``), which a formatter could format again. It never
+    drops a record.
 
     The values it masked in bodies (of eight characters or more, the last 64
     of them, shared by all filters) are remembered and masked, in every form, in later records too: a
@@ -649,7 +652,12 @@ class SecretsFilter(logging.Filter):
             # raw exception text (which may quote a secret) is never formatted downstream.
             record.exc_text = _TRACEBACKS.formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = _scrub_text(record.exc_text, forms)
+            scrubbed = _scrub_text(record.exc_text, forms)
+            if scrubbed != record.exc_text:
+                # The exception quotes a secret: a formatter that formats exc_info itself (as
+                # many JSON formatters do) would print it, so the record keeps the masked text only.
+                record.exc_info = None
+            record.exc_text = scrubbed
         if record.stack_info:
             record.stack_info = _scrub_text(record.stack_info, forms)
         return True

@@ -398,3 +398,63 @@ def test_presigned_url_parameters_are_masked() -> None:
     assert _leaks([scrubbed]) == []
     assert "X-Amz-Algorithm=AWS4-HMAC-SHA256" in scrubbed
     assert "X-Amz-Security-Token=***" in scrubbed
+
+
+class _ExcInfoJsonFormatter(logging.Formatter):
+    """A JSON formatter that formats ``exc_info`` itself, as python-json-logger and many others do."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        document = {"message": record.getMessage()}
+        if record.exc_info:
+            document["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            document["exception"] = record.exc_text
+        return json.dumps(document)
+
+
+def _log_exception(text: str, formatter: logging.Formatter) -> tuple[str, list[logging.LogRecord]]:
+    logger = logging.getLogger("tests.redact.json")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(SecretsFilter())
+    handler.setFormatter(formatter)
+    seen: list[logging.LogRecord] = []
+
+    def keep(record: logging.LogRecord) -> bool:
+        seen.append(record)
+        return True
+
+    handler.addFilter(keep)
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        try:
+            raise RuntimeError(text)
+        except RuntimeError:
+            logger.exception("upload failed")
+    finally:
+        logger.removeHandler(handler)
+    return stream.getvalue(), seen
+
+
+@pytest.mark.parametrize(
+    "quoted",
+    [
+        f'{{"secretAccessKey": "{SECRET_KEY}"}}',
+        f"{{'sessionToken': {SESSION_TOKEN!r}}}",
+        quote(json.dumps({"secretAccessKey": SECRET_KEY}), safe=""),
+    ],
+    ids=["json", "repr", "url-encoded json"],
+)
+def test_a_formatter_that_formats_exc_info_itself_sees_no_secret(quoted: str) -> None:
+    """The record keeps the masked traceback only, so formatting exc_info again cannot leak."""
+    output, [record] = _log_exception(f"rejected {quoted}", _ExcInfoJsonFormatter())
+    assert _leaks([output]) == []
+    assert record.exc_info is None
+    assert "RuntimeError: rejected" in json.loads(output)["exception"]
+
+
+def test_a_traceback_with_no_secret_keeps_its_exception_for_error_trackers() -> None:
+    output, [record] = _log_exception("the bucket does not exist", _ExcInfoJsonFormatter())
+    assert record.exc_info is not None
+    assert "RuntimeError: the bucket does not exist" in json.loads(output)["exception"]
