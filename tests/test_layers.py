@@ -8,7 +8,7 @@ imports too, so deferring an import cannot hide an upward one or a cycle.
 What import-linter cannot say is *why* an import is deferred. Each function-level import of
 the package is one of the short list below, each with the cost it saves, measured with
 ``python -X importtime`` and ``time.perf_counter()`` in fresh interpreters after
-``import boto3`` (a 2-CPU shared machine; medians of 7 runs, Python 3.11). A new one must
+``import boto3`` (a 2-CPU shared machine; medians of 7 to 15 runs, Python 3.11). A new one must
 join the list with its measured reason, or be an ordinary module-level import. At the
 import, a comment ``lazy (<tag>)`` names its reason where the module is the converter's, the
 Lambda decorator's or the models'.
@@ -38,9 +38,10 @@ REASONS = {
                       "request checked against its rules",
     "optional": "an optional dependency (aiobotocore, the aio extra; OpenTelemetry, the otel "
                 "extra): absent unless installed",
-    "first job": "the models layer (models, converter, calls, outcomes, redaction), ~24 ms: "
-                 "`import codepipeline_jobs.aws_lambda` takes ~1 ms and a Lambda function "
-                 "pays the rest with its first job",
+    "first job": "the job's models with attrs, the converter and the outcomes, ~21 ms, and the "
+                 "calls, redaction and the workers' core, ~15 ms: `import "
+                 "codepipeline_jobs.aws_lambda` takes ~1 ms and a Lambda function pays the rest "
+                 "with its first job (reading the event needs only the first part)",
     "fake": "codepipeline_jobs.testing, ~50 ms: the pytest plugin and the CLI load it only for "
             "the tests and the demo that use the fake",
     "aio artifacts": "the artifact module behind the coroutine helpers, ~3.5 ms: only when "
