@@ -58,24 +58,7 @@ import attrs
 
 from ._convert_generated import Compiler, is_optional, optional_arg
 from ._errors import MalformedResponseError, with_article
-from ._models import (
-    ActionConfiguration,
-    ActionContext,
-    ActionTypeId,
-    Artifact,
-    ArtifactLocation,
-    AWSSessionCredentials,
-    CurrentRevision,
-    EncryptionKey,
-    ExecutionDetails,
-    FailureDetails,
-    FrozenMap,
-    Job,
-    JobData,
-    PipelineContext,
-    S3ArtifactLocation,
-    StageContext,
-)
+from ._models import FrozenMap, Job, job_models
 from ._values import ValueSet
 
 if TYPE_CHECKING:
@@ -331,23 +314,7 @@ def __getattr__(name: str) -> Any:
 #: (a Lambda event's job, a PollForJobs reply's jobs), the writers of every class of
 #: `codepipeline_jobs._models` (a test keeps the list whole).
 FROZEN_READERS: tuple[Any, ...] = (Job, tuple[Job, ...])
-FROZEN_WRITERS: tuple[type[Any], ...] = (
-    ActionConfiguration,
-    ActionContext,
-    ActionTypeId,
-    Artifact,
-    ArtifactLocation,
-    AWSSessionCredentials,
-    CurrentRevision,
-    EncryptionKey,
-    ExecutionDetails,
-    FailureDetails,
-    Job,
-    JobData,
-    PipelineContext,
-    S3ArtifactLocation,
-    StageContext,
-)
+FROZEN_WRITERS: tuple[type[Any], ...] = job_models()
 _FROZEN_DOCSTRING = """The generated readers and writers of the job's models, ahead of time.
 
 Written by ``python -m codepipeline_jobs._convert`` from `codepipeline_jobs._convert_generated`

@@ -277,18 +277,48 @@ def read_Job_tuple(value):
         raise Mismatch
     return value
 
-_cls65 = ActionConfiguration
-_factory66 = ActionConfiguration.__attrs_attrs__.configuration.default.factory
-_FrozenMap67 = FrozenMap
+_cls65 = ActionTypeId
+_type66 = ActionCategory
+_type67 = ActionOwner
+_type68 = str
 
 
-def write_ActionConfiguration(instance):
+def write_ActionTypeId(instance):
     if instance.__class__ is not _cls65:
         raise Mismatch
     wire = {}
+    value = instance.category
+    if value.__class__ is not _type66:
+        raise Mismatch
+    value = value._value_
+    wire['category'] = value
+    value = instance.owner
+    if value.__class__ is not _type67:
+        raise Mismatch
+    value = value._value_
+    wire['owner'] = value
+    value = instance.provider
+    if value.__class__ is not _type68:
+        raise Mismatch
+    wire['provider'] = value
+    value = instance.version
+    if value.__class__ is not _type68:
+        raise Mismatch
+    wire['version'] = value
+    return wire
+
+_cls69 = ActionConfiguration
+_factory70 = ActionConfiguration.__attrs_attrs__.configuration.default.factory
+_FrozenMap71 = FrozenMap
+
+
+def write_ActionConfiguration(instance):
+    if instance.__class__ is not _cls69:
+        raise Mismatch
+    wire = {}
     value = instance.configuration
-    if value != _factory66():
-        if value.__class__ is _FrozenMap67:
+    if value != _factory70():
+        if value.__class__ is _FrozenMap71:
             value = dict(value._data)
         elif value.__class__ is dict:
             value = dict(value)
@@ -297,105 +327,27 @@ def write_ActionConfiguration(instance):
         wire['configuration'] = value
     return wire
 
-_cls68 = ActionContext
-_type69 = str
+_cls72 = StageContext
+_type73 = str
 
 
-def write_ActionContext(instance):
-    if instance.__class__ is not _cls68:
+def write_StageContext(instance):
+    if instance.__class__ is not _cls72:
         raise Mismatch
     wire = {}
     value = instance.name
     if value is not None:
         if value is not None:
-            if value.__class__ is not _type69:
+            if value.__class__ is not _type73:
                 raise Mismatch
         wire['name'] = value
-    value = instance.action_execution_id
-    if value is not None:
-        if value is not None:
-            if value.__class__ is not _type69:
-                raise Mismatch
-        wire['actionExecutionId'] = value
     return wire
 
-_cls70 = ActionTypeId
-_type71 = ActionCategory
-_type72 = ActionOwner
-_type73 = str
-
-
-def write_ActionTypeId(instance):
-    if instance.__class__ is not _cls70:
-        raise Mismatch
-    wire = {}
-    value = instance.category
-    if value.__class__ is not _type71:
-        raise Mismatch
-    value = value._value_
-    wire['category'] = value
-    value = instance.owner
-    if value.__class__ is not _type72:
-        raise Mismatch
-    value = value._value_
-    wire['owner'] = value
-    value = instance.provider
-    if value.__class__ is not _type73:
-        raise Mismatch
-    wire['provider'] = value
-    value = instance.version
-    if value.__class__ is not _type73:
-        raise Mismatch
-    wire['version'] = value
-    return wire
-
-_cls78 = S3ArtifactLocation
-_type79 = str
-
-
-def write_S3ArtifactLocation(instance):
-    if instance.__class__ is not _cls78:
-        raise Mismatch
-    wire = {}
-    value = instance.bucket_name
-    if value.__class__ is not _type79:
-        raise Mismatch
-    wire['bucketName'] = value
-    value = instance.object_key
-    if value.__class__ is not _type79:
-        raise Mismatch
-    wire['objectKey'] = value
-    return wire
-
-_cls76 = ArtifactLocation
-_type77 = ArtifactLocationType
-_write80 = write_S3ArtifactLocation
-
-
-def write_ArtifactLocation(instance):
-    if instance.__class__ is not _cls76:
-        raise Mismatch
-    wire = {}
-    value = instance.type
-    if value is not None:
-        if value is not None:
-            if value.__class__ is not _type77:
-                raise Mismatch
-            value = value._value_
-        wire['type'] = value
-    value = instance.s3_location
-    if value is not None:
-        if value is not None:
-            value = _write80(value)
-        wire['s3Location'] = value
-    return wire
-
-_cls74 = Artifact
+_cls74 = ActionContext
 _type75 = str
-_write81 = write_ArtifactLocation
 
 
-def write_Artifact(instance):
+def write_ActionContext(instance):
     if instance.__class__ is not _cls74:
         raise Mismatch
     wire = {}
@@ -405,298 +357,346 @@ def write_Artifact(instance):
             if value.__class__ is not _type75:
                 raise Mismatch
         wire['name'] = value
-    value = instance.revision
+    value = instance.action_execution_id
     if value is not None:
         if value is not None:
             if value.__class__ is not _type75:
                 raise Mismatch
-        wire['revision'] = value
-    value = instance.location
-    if value is not None:
-        if value is not None:
-            value = _write81(value)
-        wire['location'] = value
+        wire['actionExecutionId'] = value
     return wire
 
-_cls82 = AWSSessionCredentials
-_type83 = str
-_type84 = int
-
-
-def write_AWSSessionCredentials(instance):
-    if instance.__class__ is not _cls82:
-        raise Mismatch
-    wire = {}
-    value = instance.access_key_id
-    if value.__class__ is not _type83:
-        raise Mismatch
-    wire['accessKeyId'] = value
-    value = instance.secret_access_key
-    if value.__class__ is not _type83:
-        raise Mismatch
-    wire['secretAccessKey'] = value
-    value = instance.session_token
-    if value.__class__ is not _type83:
-        raise Mismatch
-    wire['sessionToken'] = value
-    value = instance.expiration_time
-    if value is not None:
-        if value is not None:
-            if value.__class__ is not _type84:
-                raise Mismatch
-        wire['expirationTime'] = value
-    return wire
-
-_cls85 = CurrentRevision
-_type86 = str
-_type87 = datetime
-
-
-def write_CurrentRevision(instance):
-    if instance.__class__ is not _cls85:
-        raise Mismatch
-    wire = {}
-    value = instance.revision
-    if value.__class__ is not _type86:
-        raise Mismatch
-    wire['revision'] = value
-    value = instance.change_identifier
-    if value.__class__ is not _type86:
-        raise Mismatch
-    wire['changeIdentifier'] = value
-    value = instance.created
-    if value is not None:
-        if value is not None:
-            if value.__class__ is not _type87:
-                raise Mismatch
-        wire['created'] = value
-    value = instance.revision_summary
-    if value is not None:
-        if value is not None:
-            if value.__class__ is not _type86:
-                raise Mismatch
-        wire['revisionSummary'] = value
-    return wire
-
-_cls88 = EncryptionKey
-_type89 = str
-_type90 = EncryptionKeyType
-
-
-def write_EncryptionKey(instance):
-    if instance.__class__ is not _cls88:
-        raise Mismatch
-    wire = {}
-    value = instance.id
-    if value.__class__ is not _type89:
-        raise Mismatch
-    wire['id'] = value
-    value = instance.type
-    if value.__class__ is not _type90:
-        raise Mismatch
-    value = value._value_
-    wire['type'] = value
-    return wire
-
-_cls91 = ExecutionDetails
-_type92 = str
-_type93 = int
-
-
-def write_ExecutionDetails(instance):
-    if instance.__class__ is not _cls91:
-        raise Mismatch
-    wire = {}
-    value = instance.summary
-    if value is not None:
-        if value is not None:
-            if value.__class__ is not _type92:
-                raise Mismatch
-        wire['summary'] = value
-    value = instance.external_execution_id
-    if value is not None:
-        if value is not None:
-            if value.__class__ is not _type92:
-                raise Mismatch
-        wire['externalExecutionId'] = value
-    value = instance.percent_complete
-    if value is not None:
-        if value is not None:
-            if value.__class__ is not _type93:
-                raise Mismatch
-        wire['percentComplete'] = value
-    return wire
-
-_cls94 = FailureDetails
-_type95 = FailureType
-_type96 = str
-
-
-def write_FailureDetails(instance):
-    if instance.__class__ is not _cls94:
-        raise Mismatch
-    wire = {}
-    value = instance.type
-    if value.__class__ is not _type95:
-        raise Mismatch
-    value = value._value_
-    wire['type'] = value
-    value = instance.message
-    if value.__class__ is not _type96:
-        raise Mismatch
-    wire['message'] = value
-    value = instance.external_execution_id
-    if value is not None:
-        if value is not None:
-            if value.__class__ is not _type96:
-                raise Mismatch
-        wire['externalExecutionId'] = value
-    return wire
-
-_cls104 = StageContext
-_type105 = str
-
-
-def write_StageContext(instance):
-    if instance.__class__ is not _cls104:
-        raise Mismatch
-    wire = {}
-    value = instance.name
-    if value is not None:
-        if value is not None:
-            if value.__class__ is not _type105:
-                raise Mismatch
-        wire['name'] = value
-    return wire
-
-_cls102 = PipelineContext
-_type103 = str
-_write106 = write_StageContext
-_write107 = write_ActionContext
+_cls76 = PipelineContext
+_type77 = str
+_write78 = write_StageContext
+_write79 = write_ActionContext
 
 
 def write_PipelineContext(instance):
-    if instance.__class__ is not _cls102:
+    if instance.__class__ is not _cls76:
         raise Mismatch
     wire = {}
     value = instance.pipeline_name
     if value is not None:
         if value is not None:
-            if value.__class__ is not _type103:
+            if value.__class__ is not _type77:
                 raise Mismatch
         wire['pipelineName'] = value
     value = instance.stage
     if value is not None:
         if value is not None:
-            value = _write106(value)
+            value = _write78(value)
         wire['stage'] = value
     value = instance.action
     if value is not None:
         if value is not None:
-            value = _write107(value)
+            value = _write79(value)
         wire['action'] = value
     value = instance.pipeline_arn
     if value is not None:
         if value is not None:
-            if value.__class__ is not _type103:
+            if value.__class__ is not _type77:
                 raise Mismatch
         wire['pipelineArn'] = value
     value = instance.pipeline_execution_id
     if value is not None:
         if value is not None:
-            if value.__class__ is not _type103:
+            if value.__class__ is not _type77:
                 raise Mismatch
         wire['pipelineExecutionId'] = value
     return wire
 
-_cls99 = JobData
-_write100 = write_ActionTypeId
-_write101 = write_ActionConfiguration
-_write108 = write_PipelineContext
-_default109 = JobData.__attrs_attrs__.input_artifacts.default
-_write110 = write_Artifact
-_write111 = write_AWSSessionCredentials
-_type112 = str
-_write113 = write_EncryptionKey
+_cls80 = S3ArtifactLocation
+_type81 = str
+
+
+def write_S3ArtifactLocation(instance):
+    if instance.__class__ is not _cls80:
+        raise Mismatch
+    wire = {}
+    value = instance.bucket_name
+    if value.__class__ is not _type81:
+        raise Mismatch
+    wire['bucketName'] = value
+    value = instance.object_key
+    if value.__class__ is not _type81:
+        raise Mismatch
+    wire['objectKey'] = value
+    return wire
+
+_cls82 = ArtifactLocation
+_type83 = ArtifactLocationType
+_write84 = write_S3ArtifactLocation
+
+
+def write_ArtifactLocation(instance):
+    if instance.__class__ is not _cls82:
+        raise Mismatch
+    wire = {}
+    value = instance.type
+    if value is not None:
+        if value is not None:
+            if value.__class__ is not _type83:
+                raise Mismatch
+            value = value._value_
+        wire['type'] = value
+    value = instance.s3_location
+    if value is not None:
+        if value is not None:
+            value = _write84(value)
+        wire['s3Location'] = value
+    return wire
+
+_cls85 = Artifact
+_type86 = str
+_write87 = write_ArtifactLocation
+
+
+def write_Artifact(instance):
+    if instance.__class__ is not _cls85:
+        raise Mismatch
+    wire = {}
+    value = instance.name
+    if value is not None:
+        if value is not None:
+            if value.__class__ is not _type86:
+                raise Mismatch
+        wire['name'] = value
+    value = instance.revision
+    if value is not None:
+        if value is not None:
+            if value.__class__ is not _type86:
+                raise Mismatch
+        wire['revision'] = value
+    value = instance.location
+    if value is not None:
+        if value is not None:
+            value = _write87(value)
+        wire['location'] = value
+    return wire
+
+_cls88 = AWSSessionCredentials
+_type89 = str
+_type90 = int
+
+
+def write_AWSSessionCredentials(instance):
+    if instance.__class__ is not _cls88:
+        raise Mismatch
+    wire = {}
+    value = instance.access_key_id
+    if value.__class__ is not _type89:
+        raise Mismatch
+    wire['accessKeyId'] = value
+    value = instance.secret_access_key
+    if value.__class__ is not _type89:
+        raise Mismatch
+    wire['secretAccessKey'] = value
+    value = instance.session_token
+    if value.__class__ is not _type89:
+        raise Mismatch
+    wire['sessionToken'] = value
+    value = instance.expiration_time
+    if value is not None:
+        if value is not None:
+            if value.__class__ is not _type90:
+                raise Mismatch
+        wire['expirationTime'] = value
+    return wire
+
+_cls91 = EncryptionKey
+_type92 = str
+_type93 = EncryptionKeyType
+
+
+def write_EncryptionKey(instance):
+    if instance.__class__ is not _cls91:
+        raise Mismatch
+    wire = {}
+    value = instance.id
+    if value.__class__ is not _type92:
+        raise Mismatch
+    wire['id'] = value
+    value = instance.type
+    if value.__class__ is not _type93:
+        raise Mismatch
+    value = value._value_
+    wire['type'] = value
+    return wire
+
+_cls94 = JobData
+_write95 = write_ActionTypeId
+_write96 = write_ActionConfiguration
+_write97 = write_PipelineContext
+_default98 = JobData.__attrs_attrs__.input_artifacts.default
+_write99 = write_Artifact
+_write100 = write_AWSSessionCredentials
+_type101 = str
+_write102 = write_EncryptionKey
 
 
 def write_JobData(instance):
-    if instance.__class__ is not _cls99:
+    if instance.__class__ is not _cls94:
         raise Mismatch
     wire = {}
     value = instance.action_type_id
     if value is not None:
         if value is not None:
-            value = _write100(value)
+            value = _write95(value)
         wire['actionTypeId'] = value
     value = instance.action_configuration
     if value is not None:
         if value is not None:
-            value = _write101(value)
+            value = _write96(value)
         wire['actionConfiguration'] = value
     value = instance.pipeline_context
     if value is not None:
         if value is not None:
-            value = _write108(value)
+            value = _write97(value)
         wire['pipelineContext'] = value
     value = instance.input_artifacts
-    if value != _default109:
+    if value != _default98:
         if value.__class__ is not tuple:
             raise Mismatch
-        value = [_write110(_item) for _item in value]
+        value = [_write99(_item) for _item in value]
         wire['inputArtifacts'] = value
     value = instance.output_artifacts
-    if value != _default109:
+    if value != _default98:
         if value.__class__ is not tuple:
             raise Mismatch
-        value = [_write110(_item) for _item in value]
+        value = [_write99(_item) for _item in value]
         wire['outputArtifacts'] = value
     value = instance.artifact_credentials
     if value is not None:
         if value is not None:
-            value = _write111(value)
+            value = _write100(value)
         wire['artifactCredentials'] = value
     value = instance.continuation_token
     if value is not None:
         if value is not None:
-            if value.__class__ is not _type112:
+            if value.__class__ is not _type101:
                 raise Mismatch
         wire['continuationToken'] = value
     value = instance.encryption_key
     if value is not None:
         if value is not None:
-            value = _write113(value)
+            value = _write102(value)
         wire['encryptionKey'] = value
     return wire
 
-_cls97 = Job
-_type98 = str
-_write114 = write_JobData
+_cls103 = Job
+_type104 = str
+_write105 = write_JobData
 
 
 def write_Job(instance):
-    if instance.__class__ is not _cls97:
+    if instance.__class__ is not _cls103:
         raise Mismatch
     wire = {}
     value = instance.id
-    if value.__class__ is not _type98:
+    if value.__class__ is not _type104:
         raise Mismatch
     wire['id'] = value
     value = instance.data
-    value = _write114(value)
+    value = _write105(value)
     wire['data'] = value
     value = instance.nonce
     if value is not None:
         if value is not None:
-            if value.__class__ is not _type98:
+            if value.__class__ is not _type104:
                 raise Mismatch
         wire['nonce'] = value
     value = instance.account_id
     if value is not None:
         if value is not None:
-            if value.__class__ is not _type98:
+            if value.__class__ is not _type104:
                 raise Mismatch
         wire['accountId'] = value
+    return wire
+
+_cls106 = CurrentRevision
+_type107 = str
+_type108 = datetime
+
+
+def write_CurrentRevision(instance):
+    if instance.__class__ is not _cls106:
+        raise Mismatch
+    wire = {}
+    value = instance.revision
+    if value.__class__ is not _type107:
+        raise Mismatch
+    wire['revision'] = value
+    value = instance.change_identifier
+    if value.__class__ is not _type107:
+        raise Mismatch
+    wire['changeIdentifier'] = value
+    value = instance.created
+    if value is not None:
+        if value is not None:
+            if value.__class__ is not _type108:
+                raise Mismatch
+        wire['created'] = value
+    value = instance.revision_summary
+    if value is not None:
+        if value is not None:
+            if value.__class__ is not _type107:
+                raise Mismatch
+        wire['revisionSummary'] = value
+    return wire
+
+_cls109 = ExecutionDetails
+_type110 = str
+_type111 = int
+
+
+def write_ExecutionDetails(instance):
+    if instance.__class__ is not _cls109:
+        raise Mismatch
+    wire = {}
+    value = instance.summary
+    if value is not None:
+        if value is not None:
+            if value.__class__ is not _type110:
+                raise Mismatch
+        wire['summary'] = value
+    value = instance.external_execution_id
+    if value is not None:
+        if value is not None:
+            if value.__class__ is not _type110:
+                raise Mismatch
+        wire['externalExecutionId'] = value
+    value = instance.percent_complete
+    if value is not None:
+        if value is not None:
+            if value.__class__ is not _type111:
+                raise Mismatch
+        wire['percentComplete'] = value
+    return wire
+
+_cls112 = FailureDetails
+_type113 = FailureType
+_type114 = str
+
+
+def write_FailureDetails(instance):
+    if instance.__class__ is not _cls112:
+        raise Mismatch
+    wire = {}
+    value = instance.type
+    if value.__class__ is not _type113:
+        raise Mismatch
+    value = value._value_
+    wire['type'] = value
+    value = instance.message
+    if value.__class__ is not _type114:
+        raise Mismatch
+    wire['message'] = value
+    value = instance.external_execution_id
+    if value is not None:
+        if value is not None:
+            if value.__class__ is not _type114:
+                raise Mismatch
+        wire['externalExecutionId'] = value
     return wire
 
 
@@ -705,21 +705,21 @@ READERS = {
     tuple[Job, ...]: read_Job_tuple,
 }
 WRITERS = {
-    ActionConfiguration: write_ActionConfiguration,
-    ActionContext: write_ActionContext,
     ActionTypeId: write_ActionTypeId,
-    Artifact: write_Artifact,
-    ArtifactLocation: write_ArtifactLocation,
-    AWSSessionCredentials: write_AWSSessionCredentials,
-    CurrentRevision: write_CurrentRevision,
-    EncryptionKey: write_EncryptionKey,
-    ExecutionDetails: write_ExecutionDetails,
-    FailureDetails: write_FailureDetails,
-    Job: write_Job,
-    JobData: write_JobData,
+    ActionConfiguration: write_ActionConfiguration,
+    StageContext: write_StageContext,
+    ActionContext: write_ActionContext,
     PipelineContext: write_PipelineContext,
     S3ArtifactLocation: write_S3ArtifactLocation,
-    StageContext: write_StageContext,
+    ArtifactLocation: write_ArtifactLocation,
+    Artifact: write_Artifact,
+    AWSSessionCredentials: write_AWSSessionCredentials,
+    EncryptionKey: write_EncryptionKey,
+    JobData: write_JobData,
+    Job: write_Job,
+    CurrentRevision: write_CurrentRevision,
+    ExecutionDetails: write_ExecutionDetails,
+    FailureDetails: write_FailureDetails,
 }
 SHAPES = {
     AWSSessionCredentials: (('access_key_id', 'str'), ('secret_access_key', 'str'), ('session_token', 'str'), ('expiration_time', 'int | None')),

@@ -76,6 +76,7 @@ __all__ = [
     "PipelineContext",
     "S3ArtifactLocation",
     "StageContext",
+    "job_models",
     "model_methods",
 ]
 
@@ -608,3 +609,16 @@ class FailureDetails:
             message=describe_exception(exc, job=job),
             external_execution_id=external_execution_id,
         )
+
+
+def job_models() -> tuple[type[Any], ...]:
+    """Every public model class of this module, in the order they are defined.
+
+    The converter's frozen code covers exactly these (`codepipeline_jobs._convert`).
+    """
+    return tuple(
+        value
+        for name, value in globals().items()
+        if isinstance(value, type) and attrs.has(value) and value.__module__ == __name__
+        and not name.startswith("_")
+    )
