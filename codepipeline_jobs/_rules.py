@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import re
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -278,6 +279,11 @@ def validate_request(
 ) -> None:
     """Check a request's wire-format parameters against every rule of the operation.
 
+    A poll (PollForJobs, PollForThirdPartyJobs) found to keep every rule is
+    remembered, with the exact types of its values, for the model it was
+    checked against: the same poll sent again is not checked again. Any other
+    request, and any refused one, is checked in full every time.
+
     Args:
         operation_name: The API's operation name, e.g. ``"PutJobSuccessResult"``.
         params: The parameters as boto3 takes them (camelCase).
@@ -288,6 +294,21 @@ def validate_request(
         ValidationError: A rule is broken; the error names the parameter.
     """
     model = service_model if service_model is not None else default_service_model()
+    fingerprint = _fingerprint(params) if operation_name in _REPEATED else None
+    known = None if fingerprint is None else _known_good(model)
+    if known is None or fingerprint is None:
+        _validate(model, operation_name, params)
+        return
+    key = (operation_name, fingerprint)
+    if key not in known:
+        _validate(model, operation_name, params)
+        if len(known) >= _KNOWN_GOOD_MAX:
+            known.clear()
+        known.add(key)
+
+
+def _validate(model: ServiceModel, operation_name: str, params: Mapping[str, Any]) -> None:
+    """Every rule of the operation, checked in full."""
     operation: Any = model.operation_model(operation_name)
     _check(operation.input_shape, params, "")
     if operation_name == "PollForJobs":
@@ -298,6 +319,64 @@ def validate_request(
         _check_output_variables(params)
     elif operation_name == "CreateCustomActionType":
         validate_custom_action_type(params)
+
+
+# --- polls known to keep every rule -------------------------------------------------------
+#
+# A worker sends the same poll again and again, and whether a request keeps the rules depends
+# on nothing but the request and the model it is checked against (botocore's models do not
+# change once loaded). So a poll that kept every rule is remembered per model, by its content
+# with the exact type of every value: ``True`` is not ``1``, a `str` subclass is not a `str`, a
+# dict subclass is not a dict. A request holding anything else (a list, a datetime, a mapping
+# of its own) is not remembered, and neither is a refused one: both are checked in full, every
+# time, and a refusal is raised afresh. Only polls are remembered: their requests repeat and
+# hold no secret (a queryable property cannot be secret), where every other request names one
+# job and may carry a client token.
+
+#: The operations whose requests are remembered.
+_REPEATED = frozenset({"PollForJobs", "PollForThirdPartyJobs"})
+#: The most requests remembered per model (a worker polls a handful of action types).
+_KNOWN_GOOD_MAX = 64
+_PLAIN_TYPES = frozenset({str, int, bool, type(None)})
+#: A remembered poll: its operation and `_fingerprint`.
+_Known = tuple[str, tuple[Any, ...]]
+_known: weakref.WeakKeyDictionary[ServiceModel, set[_Known]] = weakref.WeakKeyDictionary()
+
+
+def _fingerprint(request: object) -> tuple[Any, ...] | None:
+    """The content of a request made of dicts, strings, integers and booleans, types included.
+
+    ``None`` when the request holds anything else, or is not a `dict` itself: it
+    is then never remembered.
+    """
+    if type(request) is not dict:
+        return None
+    parts: list[tuple[str, type[object], object]] = []
+    for name, value in cast("dict[object, object]", request).items():
+        if type(name) is not str:
+            return None
+        kind = type(value)
+        if kind is dict:
+            inner = _fingerprint(value)
+            if inner is None:
+                return None
+            parts.append((name, kind, inner))
+        elif kind in _PLAIN_TYPES:
+            parts.append((name, kind, value))
+        else:
+            return None
+    return tuple(parts)
+
+
+def _known_good(model: ServiceModel) -> set[_Known] | None:
+    """The polls known to keep every rule of `model` (``None``: a model that cannot be a key)."""
+    try:
+        known = _known.get(model)
+        if known is None:
+            known = _known.setdefault(model, set())
+    except TypeError:  # not hashable, or not weak-referenceable: nothing is remembered for it
+        return None
+    return known
 
 
 # --- custom action types ------------------------------------------------------------------
