@@ -201,7 +201,7 @@ def bench_poll(sizes: Sizes) -> Group:
                 "is reading the same jobs inside the call, where botocore's parse has just "
                 "left the caches colder than a loop of reads alone does: instruction counts "
                 "(valgrind) put building and checking the request at about 39,000 "
-                "instructions, ~5 us, against some 880,000 for reading 10 jobs within the call. The raw "
+                "instructions, ~5 µs, against some 880,000 for reading 10 jobs within the call. The raw "
                 "call returns dictionaries; the price of the overhead is a typed, frozen, "
                 "validated reply, and it is paid once per poll, against a network round trip of "
                 "tens of milliseconds in production."
