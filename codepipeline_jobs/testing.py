@@ -394,7 +394,7 @@ class FakeCodePipeline:
 
     def add_job(
         self,
-        action_type_id: ActionTypeId,
+        action_type_id: ActionTypeId | CustomAction[Any],
         *,
         configuration: Mapping[str, str] | None = None,
         input_artifacts: Sequence[Artifact] = (),
@@ -416,7 +416,8 @@ class FakeCodePipeline:
 
         Args:
             action_type_id: The job's action type (owner ``Custom`` or
-                ``ThirdParty``, or `LAMBDA_INVOKE`).
+                ``ThirdParty``, or `LAMBDA_INVOKE`), or the `CustomAction` that
+                declares it.
             configuration: The action's configuration properties.
             input_artifacts: The artifacts the action reads.
             output_artifacts: The artifacts the action writes.
@@ -436,6 +437,8 @@ class FakeCodePipeline:
                 ``ThirdParty`` and it is not `LAMBDA_INVOKE`, or a Lambda invoke
                 job has no ``FunctionName`` in its configuration.
         """
+        if isinstance(action_type_id, CustomAction):
+            action_type_id = action_type_id.action_type_id
         with self._lock:
             return self._book.add_job(
                 action_type_id,

@@ -393,3 +393,18 @@ def test_the_lambda_decorator_reports_a_configuration_error() -> None:
     assert report.failure_details.type == FailureType.CONFIGURATION_ERROR
     message = "InvalidConfigurationError: Target: is required in UserParameters"
     assert report.failure_details.message == message
+
+
+def test_the_fake_queues_a_job_of_a_declared_action(fake: FakeCodePipeline) -> None:
+    """``fake.add_job(DEPLOY, ...)``: the declared action names its type, as `for_action` takes it."""
+    job_id = fake.add_job(DEPLOY, configuration={"Target": "prod", "Token": SECRET})
+    assert fake.job(job_id).action_type_id == DEPLOY.action_type_id
+    seen: list[DeployConfig] = []
+
+    def deploy(job: Job, config: DeployConfig) -> Outcome:
+        seen.append(config)
+        return None
+
+    assert JobWorker.for_action(fake.client(), DEPLOY, deploy, max_workers=1, **FAST).run_once() == 1
+    assert seen == [DeployConfig(target="prod", token=SECRET)]
+    assert fake.job(job_id).status == JobStatus.SUCCEEDED
