@@ -297,16 +297,47 @@ def _type_expression(type_: Any, imports: set[tuple[str, str]]) -> str:
     return _expression((type_, ""), imports)
 
 
-def shape_of(cls: type[Any]) -> tuple[tuple[str, str], ...]:
-    """What a generated reader or writer of `cls` assumes of it: its fields' names and types.
+def _default_text(default: Any) -> str:
+    if default is attrs.NOTHING:
+        return "required"
+    if isinstance(default, _FACTORY):
+        factory: Any = default
+        return f"factory {factory.factory.__qualname__} takes_self={factory.takes_self}"
+    return f"default {default!r}"
 
-    The types as the classes annotate them (``"str | None"``), not the fields' ``type``,
-    which `attrs.resolve_types` (and cattrs) replace with the evaluated types in place.
+
+def _callable_text(function: Any) -> str:
+    if function is None:
+        return "-"
+    return f"{getattr(function, '__module__', '?')}.{getattr(function, '__qualname__', '?')}"
+
+
+def shape_of(cls: type[Any], wire_name: Callable[[str], str]) -> tuple[tuple[str, ...], ...]:
+    """All a generated reader or writer of `cls` assumes of it, as text.
+
+    For each field: its name, its wire name, its type as the class annotates it
+    (``"str | None"``, not the field's ``type``, which `attrs.resolve_types` and
+    cattrs replace in place), its default, converter and validator, and whether
+    ``__init__`` takes it; then the class's own ``__init__`` hooks. A frozen
+    function is used only while its classes have exactly the shape it was made for.
     """
     annotations: dict[str, Any] = {}
     for klass in reversed(cls.__mro__):
         annotations.update(inspect.get_annotations(klass))
-    return tuple((a.name, str(annotations.get(a.name, a.type))) for a in attrs.fields(cls))
+    fields = tuple(
+        (
+            a.name,
+            wire_name(a.name),
+            str(annotations.get(a.name, a.type)),
+            _default_text(a.default),
+            f"converter {_callable_text(a.converter)}",
+            f"validator {_callable_text(a.validator)}",
+            f"init={a.init}",
+        )
+        for a in attrs.fields(cls)
+    )
+    hooks = tuple(name for name in ("__attrs_pre_init__", "__attrs_post_init__") if hasattr(cls, name))
+    return (*fields, ("hooks", *hooks))
 
 
 class Compiler:
@@ -330,7 +361,7 @@ class Compiler:
         readers: Any = getattr(frozen, "READERS", None)
         writers: Any = getattr(frozen, "WRITERS", None)
         tables_read = all(isinstance(table, dict) for table in (shapes, readers, writers))
-        if tables_read and all(shape_of(cls) == shape for cls, shape in shapes.items()):
+        if tables_read and all(shape_of(cls, wire_name) == shape for cls, shape in shapes.items()):
             self._readers.update(readers)
             self._writers.update(writers)
 
@@ -360,7 +391,7 @@ class Compiler:
         ]
         keys = [[_type_expression(type_, imports) for type_, _ in table] for table in made]
         models = sorted(
-            (name, shape_of(value))
+            (name, shape_of(value, self._wire_name))
             for module, name in imports
             if isinstance(value := getattr(sys.modules[module], name), type) and attrs.has(value)
         )
@@ -384,10 +415,13 @@ class Compiler:
         return "\n".join(lines)
 
     def _compiled(self, source: _Source, name: str, argument: str, result: str) -> Function:
-        function, generated = source.compile(name, argument, result)
-        if any(known.name == name for known in self._sources.values()):
-            message = f"two generated functions are named {name}"
-            raise TypeError(message)
+        # Names are unique among this compiler's functions (a frozen module holds them side by
+        # side): a user's class named like one of ours gets a number.
+        taken = {known.name for known in self._sources.values()}
+        unique = name
+        while unique in taken:
+            unique = f"{name}_{next(self._numbers)}"
+        function, generated = source.compile(unique, argument, result)
         self._sources[id(function)] = generated
         return function
 

@@ -47,14 +47,26 @@ def test_the_command_writes_the_module(tmp_path: Path) -> None:
     package.mkdir()
     for path in source.glob("*.py"):
         (package / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-    (package / "_convert_frozen.py").write_text('"""stale"""\nSHAPES = {}\n', encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "codepipeline_jobs._convert"],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout == ""
-    assert (package / "_convert_frozen.py").read_text(encoding="utf-8") == FROZEN.read_text(encoding="utf-8")
+    frozen = package / "_convert_frozen.py"
+    current = FROZEN.read_text(encoding="utf-8")
+    broken = current.replace("StageContext.name.__set__", "StageContext.nom.__set__")
+    assert broken != current
+    for stale in ('"""stale"""\nSHAPES = {}\n', broken):  # a stub, and a field renamed since it was made
+        frozen.write_text(stale, encoding="utf-8")
+        used = subprocess.run(
+            [sys.executable, "-c", "from codepipeline_jobs import _convert, Job; "
+             "print(_convert._GENERATED.reader(Job).__code__.co_filename)"],
+            cwd=tmp_path, capture_output=True, text=True, check=False,
+        )
+        assert used.returncode == 0, used.stderr
+        assert used.stdout.startswith("<codepipeline_jobs generated")  # generated instead
+        done = subprocess.run(
+            [sys.executable, "-m", "codepipeline_jobs._convert"],
+            cwd=tmp_path, capture_output=True, text=True, check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == ""
+        assert frozen.read_text(encoding="utf-8") == FROZEN.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("type_", _convert.FROZEN_READERS, ids=repr)
@@ -110,18 +122,85 @@ def _frozen_like(shapes: dict[type[Any], Any]) -> types.SimpleNamespace:
 
 
 def test_a_compiler_takes_frozen_code_only_for_the_shapes_it_was_made_for() -> None:
-    current = _frozen_like({ActionTypeId: shape_of(ActionTypeId)})
+    current = _frozen_like({ActionTypeId: shape_of(ActionTypeId, _convert.wire_name)})
     frozen_reader = Compiler(_convert.wire_name, frozen=current).reader(ActionTypeId)
     assert frozen_reader is not None
     assert frozen_reader({}) == "frozen"
 
-    stale_shape = (*shape_of(ActionTypeId), ("added_later", "str"))
-    stale = _frozen_like({ActionTypeId: stale_shape})
-    reader = Compiler(_convert.wire_name, frozen=stale).reader(ActionTypeId)
-    assert reader is not None
-    assert reader.__code__.co_filename.startswith("<codepipeline_jobs generated")
     wire = {"category": "Build", "owner": "Custom", "provider": "P", "version": "1"}
-    assert reader(wire) == ActionTypeId(category="Build", owner="Custom", provider="P", version="1")
+    shape = shape_of(ActionTypeId, _convert.wire_name)
+    for stale_shape in _changed_shapes(shape):
+        stale = _frozen_like({ActionTypeId: stale_shape})
+        reader = Compiler(_convert.wire_name, frozen=stale).reader(ActionTypeId)
+        assert reader is not None
+        assert reader.__code__.co_filename.startswith("<codepipeline_jobs generated")
+        assert reader(wire) == ActionTypeId(category="Build", owner="Custom", provider="P", version="1")
+
+
+def _changed_shapes(shape: tuple[tuple[str, ...], ...]) -> list[tuple[tuple[str, ...], ...]]:
+    """The shape after each kind of change a generated function depends on."""
+    provider = next(i for i, field in enumerate(shape) if field[0] == "provider")
+
+    def with_provider(index: int, text: str) -> tuple[tuple[str, ...], ...]:
+        field = list(shape[provider])
+        field[index] = text
+        return (*shape[:provider], tuple(field), *shape[provider + 1:])
+
+    return [
+        (*shape[:-1], ("added_later", "addedLater", "str", "required", "converter -", "validator -",
+                       "init=True"), shape[-1]),
+        with_provider(1, "providerName"),  # an irregular wire name
+        with_provider(2, "str | None"),
+        with_provider(3, "default 'MyBuilder'"),
+        with_provider(4, "converter tests.shout"),
+        with_provider(5, "validator attr.validators.min_len"),
+        with_provider(6, "init=False"),
+        (*shape[:-1], ("hooks", "__attrs_post_init__")),
+    ]
+
+
+def test_the_shape_names_what_the_generated_code_depends_on() -> None:
+    """Defaults, converters, validators and wire names are part of a class's shape, not only names."""
+
+    def shout(value: str) -> str:
+        return value.upper()
+
+    @attrs.frozen(kw_only=True)
+    class Plain:
+        name: str | None = None
+
+    @attrs.frozen(kw_only=True)
+    class Defaulted:
+        name: str | None = "unknown"
+
+    @attrs.frozen(kw_only=True)
+    class Converted:
+        name: str | None = attrs.field(default=None, converter=shout)
+
+    @attrs.frozen(kw_only=True)
+    class Validated:
+        name: str | None = attrs.field(default=None, validator=attrs.validators.instance_of(str))
+
+    classes = (Plain, Defaulted, Converted, Validated)
+    shapes = [shape_of(cls, _convert.wire_name)[0][1:] for cls in classes]
+    assert len(set(shapes)) == 4
+    assert shape_of(Plain, lambda name: name.upper()) != shape_of(Plain, _convert.wire_name)
+
+
+def test_a_class_named_like_ours_still_gets_generated_code() -> None:
+    """A user's own ``Job`` class: its reader is named apart from ours, not refused."""
+    compiler = Compiler(_convert.wire_name)
+    assert compiler.reader(Job | None) is not None
+
+    @attrs.frozen(kw_only=True)
+    class Theirs:
+        id: str
+
+    Theirs.__name__ = "Job"  # on purpose, the name of ours
+    reader = compiler.reader(Theirs | None)
+    assert reader is not None
+    assert reader({"id": "j"}) == Theirs(id="j")
+    assert reader.__name__ != "read_Job_or_None"
 
 
 def test_freezing_refuses_what_has_no_generated_code() -> None:
@@ -161,10 +240,10 @@ def test_frozen_writers_write_what_a_report_sends() -> None:
 
 def test_resolved_types_do_not_make_the_frozen_code_look_stale() -> None:
     """`attrs.resolve_types` (cattrs calls it) replaces the fields' types in place: the shapes hold."""
-    before = shape_of(Job)
+    before = shape_of(Job, _convert.wire_name)
     attrs.resolve_types(Job)
     assert all(not isinstance(a.type, str) for a in attrs.fields(Job))
-    assert shape_of(Job) == before == _convert_frozen.SHAPES[Job]
+    assert shape_of(Job, _convert.wire_name) == before == _convert_frozen.SHAPES[Job]
     assert FROZEN.read_text(encoding="utf-8") == _convert.frozen_source()
 
 
