@@ -112,7 +112,7 @@ if _typing.TYPE_CHECKING:
         S3ArtifactLocation,
         StageContext,
     )
-    from ._redact import SecretsFilter, install_log_redaction
+    from ._redact import MaskedException, SecretsFilter, install_log_redaction
     from ._rules import validate_custom_owner, validate_query_param, validate_third_party_owner
     from ._values import (
         ActionCategory,
@@ -210,6 +210,7 @@ _LAZY: dict[str, str] = {
     "put_third_party_job_success_result": "._calls",
     "ResolvedPipelineVariable": "._execution_models",
     "S3ArtifactLocation": "._models",
+    "MaskedException": "._redact",
     "SecretsFilter": "._redact",
     "StageContext": "._models",
     "structure": "._convert",
@@ -271,6 +272,7 @@ __all__ = [
     "JobStatus",
     "JobStatusName",
     "MalformedResponseError",
+    "MaskedException",
     "NotCustomActionError",
     "NotThirdPartyActionError",
     "OutputVariablesTooLargeError",

@@ -287,9 +287,9 @@ def _failure_type(value: FailureType | FailureTypeName) -> FailureType:
 def _frozen_map(value: object, field: str) -> FrozenMap[str]:
     # Any mapping is kept as a FrozenMap, as a reply's is: it cannot change behind the
     # model's back, and its own repr masks the values (a dict's would not).
-    if value.__class__ is FrozenMap:
+    if value.__class__ is FrozenMap and cast("FrozenMap[str]", value).secret:
         return cast("FrozenMap[str]", value)
-    if isinstance(value, Mapping):
+    if isinstance(value, Mapping):  # a FrozenMap built with secret=False is masked too
         return FrozenMap(cast("Mapping[str, str]", value))
     message = f"{field} must be a mapping, got {type_description(value)}"
     raise TypeError(message)

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_MESSAGE_LENGTH",
+    "MaskedException",
     "SecretsFilter",
     "describe_exception",
     "install_log_redaction",
@@ -615,10 +616,10 @@ class SecretsFilter(logging.Filter):
     reply body is parsed, its secret members masked and the document written
     again), then formats the message, the traceback and the stack, scrubs them
     (see `scrub`) and stores the clean text back in the record, so handlers
-    downstream see no secret. When the traceback quoted a secret, the record
-    keeps only the masked text (``exc_text``) and no longer carries the raw
-    exception (``exc_info``), which a formatter could format again. It never
-    drops a record.
+    downstream see no secret. When the traceback quoted a secret, the record's
+    ``exc_info`` no longer carries the raw exception, which a formatter could
+    format again, but a `MaskedException` whose text is the masked traceback.
+    It never drops a record.
 
     The values it masked in bodies (of eight characters or more, the last 64
     of them, shared by all filters) are remembered and masked, in every form, in later records too: a
@@ -647,20 +648,41 @@ class SecretsFilter(logging.Filter):
         forms = _MEMORY.forms(found)
         record.msg = _scrub_text(message, forms, clean)
         record.args = None
-        if record.exc_info and not record.exc_text:
-            # Format the traceback now, scrubbed: handlers use exc_text when it is set, so the
-            # raw exception text (which may quote a secret) is never formatted downstream.
-            record.exc_text = _TRACEBACKS.formatException(record.exc_info)
-        if record.exc_text:
-            scrubbed = _scrub_text(record.exc_text, forms)
-            if scrubbed != record.exc_text:
-                # The exception quotes a secret: a formatter that formats exc_info itself (as
-                # many JSON formatters do) would print it, so the record keeps the masked text only.
-                record.exc_info = None
-            record.exc_text = scrubbed
+        _scrub_exception(record, forms)
         if record.stack_info:
             record.stack_info = _scrub_text(record.stack_info, forms)
         return True
+
+
+class MaskedException(Exception):
+    """Stands in for a logged exception whose traceback quoted a secret.
+
+    `SecretsFilter` puts it in the record's ``exc_info`` in place of the real
+    exception; its text is the masked traceback, so a formatter that formats
+    ``exc_info`` itself (as many JSON formatters and error trackers do) shows
+    the traceback without the secret.
+    """
+
+
+def _scrub_exception(record: logging.LogRecord, forms: Any) -> None:
+    """Mask the record's traceback, and take the raw exception off it if that quoted a secret."""
+    raw = _TRACEBACKS.formatException(record.exc_info) if record.exc_info else None
+    quoted = False
+    if raw is not None:
+        # Handlers use exc_text when it is set: format the traceback now, scrubbed, so the raw
+        # exception text is never formatted downstream.
+        clean = _scrub_text(raw, forms)
+        quoted = clean != raw
+        if not record.exc_text:
+            record.exc_text = clean
+    if record.exc_text:  # set by someone before us: scrubbed too
+        clean = _scrub_text(record.exc_text, forms)
+        quoted = quoted or clean != record.exc_text
+        record.exc_text = clean
+    if quoted and record.exc_info:
+        # A formatter that formats exc_info itself would print the secret: it gets a stand-in
+        # that carries the masked traceback (and no frames, whose locals may hold more).
+        record.exc_info = (MaskedException, MaskedException(record.exc_text), None)
 
 
 class _Memory:

@@ -343,13 +343,18 @@ _Known = tuple[str, tuple[Any, ...]]
 _known: weakref.WeakKeyDictionary[ServiceModel, set[_Known]] = weakref.WeakKeyDictionary()
 
 
-def _fingerprint(request: object) -> tuple[Any, ...] | None:
+#: How deep a remembered poll's dicts go: a poll's deepest member (``queryParam``'s values) is
+#: at the second level; anything deeper is checked in full (and refused there, with its path).
+_FINGERPRINT_DEPTH = 3
+
+
+def _fingerprint(request: object, depth: int = 0) -> tuple[Any, ...] | None:
     """The content of a request made of dicts, strings, integers and booleans, types included.
 
-    ``None`` when the request holds anything else, or is not a `dict` itself: it
-    is then never remembered.
+    ``None`` when the request holds anything else, nests deeper than a poll does,
+    or is not a `dict` itself: it is then never remembered.
     """
-    if type(request) is not dict:
+    if type(request) is not dict or depth >= _FINGERPRINT_DEPTH:
         return None
     parts: list[tuple[str, type[object], object]] = []
     for name, value in cast("dict[object, object]", request).items():
@@ -357,7 +362,7 @@ def _fingerprint(request: object) -> tuple[Any, ...] | None:
             return None
         kind = type(value)
         if kind is dict:
-            inner = _fingerprint(value)
+            inner = _fingerprint(value, depth + 1)
             if inner is None:
                 return None
             parts.append((name, kind, inner))

@@ -282,3 +282,19 @@ def test_remembering_never_changes_an_outcome(requests: list[tuple[str, dict[str
     for operation, params in [*requests, *requests]:
         expected = _outcome(functools.partial(_validate, model, operation, params))
         assert _outcome(functools.partial(validate_request, operation, params)) == expected
+
+
+def test_a_deep_or_circular_query_param_is_refused_with_its_path(client: CodePipelineClient) -> None:
+    """Nesting no poll has (or a dict that holds itself) is checked in full, not walked forever."""
+    deep: dict[str, Any] = {}
+    inner = deep
+    for _ in range(3000):
+        inner["a"] = {}
+        inner = inner["a"]
+    circular: dict[str, Any] = {}
+    circular["a"] = circular
+    action = ActionTypeId(category="Build", owner="Custom", provider="MyBuilder", version="1")
+    for value in (deep, circular):
+        with pytest.raises(ValidationError, match=r"must be a string, got a dict") as caught:
+            poll_for_jobs(client, action, query_param={"k": _bad(value)})
+        assert caught.value.parameter == "queryParam['k']"

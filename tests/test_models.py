@@ -610,8 +610,9 @@ def test_every_public_shape_is_a_model_the_laws_cover() -> None:
         {"Password": CONFIG_VALUE, "Region": "eu-west-1"},
         MappingProxyType({"Password": CONFIG_VALUE, "Region": "eu-west-1"}),
         FrozenMap({"Password": CONFIG_VALUE, "Region": "eu-west-1"}),
+        FrozenMap({"Password": CONFIG_VALUE, "Region": "eu-west-1"}, secret=False),
     ],
-    ids=["dict", "mappingproxy", "FrozenMap"],
+    ids=["dict", "mappingproxy", "FrozenMap", "FrozenMap-not-secret"],
 )
 def test_a_configuration_built_from_any_mapping_masks_its_values(given: Mapping[str, str]) -> None:
     """Built from a dict, as tests and the AWS docs write it, the map itself masks its values too.
@@ -622,6 +623,7 @@ def test_a_configuration_built_from_any_mapping_masks_its_values(given: Mapping[
     configuration = ActionConfiguration(configuration=given)
     held = configuration.configuration
     assert type(held) is FrozenMap
+    assert held.secret
     assert held == {"Password": CONFIG_VALUE, "Region": "eu-west-1"}
     logged = "%s" % (held,)  # noqa: UP031 - as logging formats its arguments
     for text in (repr(held), str(held), f"{held}", f"{held!r}", logged, repr(configuration)):

@@ -19,6 +19,7 @@ from codepipeline_jobs import (
     FrozenMap,
     Job,
     JobData,
+    MaskedException,
     SecretsFilter,
     get_job_details,
     get_third_party_job_details,
@@ -447,11 +448,62 @@ def _log_exception(text: str, formatter: logging.Formatter) -> tuple[str, list[l
     ids=["json", "repr", "url-encoded json"],
 )
 def test_a_formatter_that_formats_exc_info_itself_sees_no_secret(quoted: str) -> None:
-    """The record keeps the masked traceback only, so formatting exc_info again cannot leak."""
+    """The raw exception leaves the record; its stand-in carries the masked traceback."""
     output, [record] = _log_exception(f"rejected {quoted}", _ExcInfoJsonFormatter())
     assert _leaks([output]) == []
-    assert record.exc_info is None
-    assert "RuntimeError: rejected" in json.loads(output)["exception"]
+    assert record.exc_info is not None
+    assert record.exc_info[0] is MaskedException
+    assert record.exc_info[2] is None  # no frames: their locals may hold more
+    shown = json.loads(output)["exception"]
+    assert "MaskedException: Traceback (most recent call last)" in shown
+    assert "RuntimeError: rejected" in shown
+
+
+def test_a_traceback_set_by_an_earlier_filter_does_not_hide_the_raw_exception() -> None:
+    """Someone set a harmless exc_text first: the exception itself is still looked at."""
+    logger = logging.getLogger("tests.redact.preset")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+
+    def summarise(record: logging.LogRecord) -> bool:
+        if record.exc_info:
+            record.exc_text = "RuntimeError (summary)"
+        return True
+
+    handler.addFilter(summarise)
+    handler.addFilter(SecretsFilter())
+    handler.setFormatter(_ExcInfoJsonFormatter())
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        try:
+            message = f'rejected {{"secretAccessKey": "{SECRET_KEY}"}}'
+            raise RuntimeError(message)
+        except RuntimeError:
+            logger.exception("upload failed")
+    finally:
+        logger.removeHandler(handler)
+    assert _leaks([stream.getvalue()]) == []
+    assert "MaskedException" in stream.getvalue()
+
+
+def test_powertools_logger_shows_the_masked_traceback() -> None:
+    """AWS Lambda Powertools' formatter reads exc_info only: it shows the stand-in, no secret."""
+    from aws_lambda_powertools import Logger
+
+    stream = io.StringIO()
+    logger = Logger(service="tests-redact", logger_handler=logging.StreamHandler(stream))
+    for handler in logger.handlers:
+        handler.addFilter(SecretsFilter())
+    try:
+        message = f'rejected {{"secretAccessKey": "{SECRET_KEY}"}}'
+        raise RuntimeError(message)
+    except RuntimeError:
+        logger.exception("upload failed")
+    output = json.loads(stream.getvalue().strip().splitlines()[-1])
+    assert _leaks([stream.getvalue()]) == []
+    assert output["exception_name"] == "MaskedException"
+    assert "RuntimeError: rejected" in output["exception"]
 
 
 def test_a_traceback_with_no_secret_keeps_its_exception_for_error_trackers() -> None:
