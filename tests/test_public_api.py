@@ -58,6 +58,7 @@ EXPECTED = sorted(
         "JobStatus",
         "JobStatusName",
         "MalformedResponseError",
+        "MaskedException",
         "NotCustomActionError",
         "NotThirdPartyActionError",
         "OutputVariablesTooLargeError",
