@@ -322,8 +322,8 @@ def shape_of(cls: type[Any], wire_name: Callable[[str], str]) -> tuple[tuple[str
     function is used only while its classes have exactly the shape it was made for.
     """
     annotations: dict[str, Any] = {}
-    for klass in reversed(cls.__mro__):
-        annotations.update(inspect.get_annotations(klass))
+    for klass in reversed(cls.__mro__[:-1]):  # a class's own, as inspect.get_annotations reads them
+        annotations.update(vars(klass).get("__annotations__", {}))
     fields = tuple(
         (
             a.name,
