@@ -269,12 +269,13 @@ class _Source:
 
 def _label(type_: Any) -> str | None:
     """The part of a generated function's name that says what it reads or writes, if any."""
-    if isinstance(type_, type):
-        return type_.__name__
     for inner, suffix in ((_tuple_item(type_), "tuple"), (optional_arg(type_), "or_None")):
         if inner is not _MISSING:
             label = _label(inner)
             return None if label is None else f"{label}_{suffix}"
+    # After the generic aliases: on Python 3.10, ``tuple[Job, ...]`` is an instance of `type`.
+    if isinstance(type_, type) and typing.get_origin(type_) is None:
+        return type_.__name__
     return None
 
 

@@ -253,3 +253,15 @@ def test_a_type_of_another_module_writes_through_the_frozen_writers() -> None:
     assert writer is not None
     details = JobDetails(id="j", data=JobData(continuation_token="t"))
     assert unstructure(details) == {"id": "j", "data": {"continuationToken": "t"}}
+
+
+@pytest.mark.parametrize(
+    ("type_", "name"),
+    [(Job, "read_Job"), (tuple[Job, ...], "read_Job_tuple"), (Job | None, "read_Job_or_None")],
+    ids=["class", "tuple", "optional"],
+)
+def test_generated_functions_are_named_alike_on_every_python(type_: Any, name: str) -> None:
+    """On Python 3.10 ``tuple[Job, ...]`` is an instance of `type`: the name must not say ``tuple``."""
+    reader = Compiler(_convert.wire_name).reader(type_)
+    assert reader is not None
+    assert reader.__name__ == name
