@@ -64,15 +64,13 @@ from ._values import ValueSet
 if TYPE_CHECKING:
     from types import ModuleType
 
+    import cattrs
+
 _frozen: ModuleType | None
 try:
     from . import _convert_frozen as _frozen
 except Exception:  # noqa: BLE001 - stale after a model changed (a test says so): the code is generated instead
     _frozen = None
-
-if TYPE_CHECKING:
-
-    import cattrs
 
 __all__ = [
     "configure_converter",

@@ -298,6 +298,14 @@ def _type_expression(type_: Any, imports: set[tuple[str, str]]) -> str:
     return _expression((type_, ""), imports)
 
 
+def _default_name(source: _Source, cls: type[Any], field: str, default: Any) -> str:
+    """The name bound to a field's default value, or to its factory for an `attrs.Factory`."""
+    if isinstance(default, _FACTORY):
+        factory: Any = default
+        return source.name(factory.factory, "_factory", (cls, f".__attrs_attrs__.{field}.default.factory"))
+    return source.name(default, "_default", (cls, f".__attrs_attrs__.{field}.default"))
+
+
 def _default_text(default: Any) -> str:
     if default is attrs.NOTHING:
         return "required"
@@ -358,6 +366,7 @@ class Compiler:
         self._numbers = itertools.count(1)
         #: The source of each function this compiler made, by the function's id, in order.
         self._sources: dict[int, Generated] = {}
+        self._function_names: set[str] = set()
         shapes: Any = getattr(frozen, "SHAPES", None)
         readers: Any = getattr(frozen, "READERS", None)
         writers: Any = getattr(frozen, "WRITERS", None)
@@ -418,12 +427,12 @@ class Compiler:
     def _compiled(self, source: _Source, name: str, argument: str, result: str) -> Function:
         # Names are unique among this compiler's functions (a frozen module holds them side by
         # side): a user's class named like one of ours gets a number.
-        taken = {known.name for known in self._sources.values()}
         unique = name
-        while unique in taken:
+        while unique in self._function_names:
             unique = f"{name}_{next(self._numbers)}"
         function, generated = source.compile(unique, argument, result)
         self._sources[id(function)] = generated
+        self._function_names.add(unique)
         return function
 
     def _function_name(self, function: Function) -> str:
@@ -565,11 +574,10 @@ class Compiler:
                     factory: Any = default
                     if factory.takes_self:
                         return False
-                    reached = (cls, f".__attrs_attrs__.{field.name}.default.factory")
-                    add(indent + 1, f"{value} = {source.name(factory.factory, '_factory', reached)}()")
+                    made = _default_name(source, cls, field.name, factory)
+                    add(indent + 1, f"{value} = {made}()")
                 else:
-                    reached = (cls, f".__attrs_attrs__.{field.name}.default")
-                    add(indent + 1, f"{value} = {source.name(default, '_default', reached)}")
+                    add(indent + 1, f"{value} = {_default_name(source, cls, field.name, default)}")
                 add(indent, "else:")
                 inner = indent + 1
             if not self._emit_read(source, types[field.name], value, inner, level):
@@ -656,12 +664,10 @@ class Compiler:
             elif isinstance(default, _FACTORY):
                 if default.takes_self:
                     return None
-                reached = (cls, f".__attrs_attrs__.{field.name}.default.factory")
-                add(1, f"if value != {source.name(default.factory, '_factory', reached)}():")
+                add(1, f"if value != {_default_name(source, cls, field.name, default)}():")
                 indent = 2
             elif default is not attrs.NOTHING:
-                reached = (cls, f".__attrs_attrs__.{field.name}.default")
-                add(1, f"if value != {source.name(default, '_default', reached)}:")
+                add(1, f"if value != {_default_name(source, cls, field.name, default)}:")
                 indent = 2
             if not self._emit_write(source, types[field.name], "value", indent):
                 return None
