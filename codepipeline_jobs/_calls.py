@@ -396,12 +396,19 @@ def check_client(client: object, *, asynchronous: bool) -> None:
 
     Checked before anything is sent: a boto3 client handed to a coroutine would send its
     request (and take jobs off the queue) before the mistake showed. Clients that are neither
-    (test doubles) pass.
+    (test doubles) pass, but for what ``session.create_client(...)`` returns before
+    ``async with`` has entered it.
 
     Raises:
-        TypeError: The client belongs to the other API.
+        TypeError: The client belongs to the other API, or is a client not yet entered.
     """
     kind = _is_async_client_type(type(client))  # type: ignore[arg-type]  # classes are hashable
+    if kind is None and hasattr(client, "__aenter__") and not hasattr(client, "meta"):
+        message = (
+            "the client is a context manager that has not been entered: "
+            "use `async with session.create_client('codepipeline') as client:` and pass `client`"
+        )
+        raise TypeError(message)
     if kind is None or kind == asynchronous:
         return
     message = (

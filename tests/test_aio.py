@@ -507,3 +507,19 @@ def test_a_cancelled_error_raised_by_the_handler_itself_fails_only_its_job() -> 
     assert report.failure_details is not None
     assert report.failure_details.message == "CancelledError"
     assert fake.job(second).status == JobStatus.SUCCEEDED
+
+
+def test_a_client_not_yet_entered_is_refused_with_the_fix() -> None:
+    """``fake.aio_client()`` (or ``session.create_client(...)``) passed without ``async with``."""
+    fake = FakeCodePipeline()
+    not_entered: Any = fake.aio_client()
+    with pytest.raises(TypeError, match=r"has not been entered: use `async with session\.create_client"):
+        asyncio.run(aio.poll_for_jobs(not_entered, ACTION))
+    worker = aio.AsyncJobWorker(not_entered, ACTION, _noop)
+    with pytest.raises(TypeError, match="has not been entered"):
+        asyncio.run(worker.run_once())
+    assert fake.calls == []
+
+
+async def _noop(job: Job) -> None:
+    del job
